@@ -1,0 +1,77 @@
+// Package config turns flags and environment into a validated Config. It has
+// defaults and checks, and no globals: main builds one Config and hands it to
+// the server.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"time"
+)
+
+// Config is a validated server configuration.
+type Config struct {
+	Listen    string // HOST:PORT
+	DataDir   string
+	Dev       bool
+	AccountID string // the dev account, or the account created on first start
+
+	// Root of trust: a passphrase wins over a key file.
+	RootKeyFile    string // default <DataDir>/root.key
+	RootPassphrase string // from KEYWARD_ROOT_PASSPHRASE; never logged
+
+	MaxSkew           time.Duration
+	SchedulerInterval time.Duration
+	LogLevel          string
+}
+
+// Defaults.
+const (
+	DefaultListen    = "127.0.0.1:7373"
+	DefaultDataDir   = "keyward-data"
+	DefaultAccountID = "000000000000"
+	DefaultMaxSkew   = 5 * time.Minute
+	DefaultSchedule  = time.Minute
+)
+
+var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// Default returns a Config with every default set.
+func Default() Config {
+	return Config{
+		Listen:            DefaultListen,
+		DataDir:           DefaultDataDir,
+		AccountID:         DefaultAccountID,
+		MaxSkew:           DefaultMaxSkew,
+		SchedulerInterval: DefaultSchedule,
+		LogLevel:          "info",
+	}
+}
+
+// Validate checks c and fills derived defaults.
+func (c *Config) Validate() error {
+	var problems []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		problems = append(problems, fmt.Errorf("--listen %q: want HOST:PORT", c.Listen))
+	}
+	if c.DataDir == "" {
+		problems = append(problems, errors.New("--data-dir must not be empty"))
+	}
+	if !accountRE.MatchString(c.AccountID) {
+		problems = append(problems, fmt.Errorf("--account-id %q: want 12 digits", c.AccountID))
+	}
+	if c.MaxSkew <= 0 {
+		problems = append(problems, errors.New("--max-skew must be positive"))
+	}
+	if c.SchedulerInterval <= 0 {
+		problems = append(problems, errors.New("--scheduler-interval must be positive"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(problems...)
+}

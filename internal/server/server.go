@@ -1,0 +1,218 @@
+// Package server is the composition root: it opens the store, unlocks the
+// root of trust, builds the domain services and mounts the AWS protocols on
+// one listener. It owns process lifetime (Start, Close) and nothing else.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/keyward/keyward/internal/api/kmsapi"
+	"github.com/keyward/keyward/internal/awsproto/awsjson"
+	"github.com/keyward/keyward/internal/awsproto/sigv4"
+	"github.com/keyward/keyward/internal/config"
+	"github.com/keyward/keyward/internal/errs"
+	"github.com/keyward/keyward/internal/identity"
+	"github.com/keyward/keyward/internal/kms"
+	"github.com/keyward/keyward/internal/seal"
+	"github.com/keyward/keyward/internal/storage/sqlite"
+)
+
+// DevAccessKeyID and DevSecretKey are the well-known --dev credentials.
+const (
+	DevAccessKeyID = "test"
+	DevSecretKey   = "test"
+)
+
+// Server is a running Keyward.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	store    *sqlite.Store
+	root     *seal.Root
+	identity *identity.Service
+	kms      *kms.Service
+	verifier *sigv4.Verifier
+	services map[string]*awsjson.Service
+
+	// Account is the account served: the dev account, or the one created at
+	// first start.
+	Account string
+	// Bootstrap is set when this start created the account's root access
+	// key: the secret is shown once and never again.
+	Bootstrap *Credentials
+
+	httpSrv *http.Server
+	ln      net.Listener
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// Credentials are an access key pair to show the operator once.
+type Credentials struct {
+	Account         string
+	AccessKeyID     string
+	SecretAccessKey string
+}
+
+// Open prepares a server: data directory, store, root of trust, account and
+// services. It does not listen yet.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "keyward.db"))
+	if err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			store.Close()
+		}
+	}()
+	keyFile := cfg.RootKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(cfg.DataDir, "root.key")
+	}
+	root, created, err := seal.Unlock(ctx, store, keyFile, cfg.RootPassphrase)
+	if err != nil {
+		return nil, fmt.Errorf("unlocking the root key: %w", err)
+	}
+	if created {
+		log.Warn("created a new root key file; production deployments keep the root key outside the data directory (--root-key-file) or use KEYWARD_ROOT_PASSPHRASE",
+			"file", keyFile, "fingerprint", root.Fingerprint())
+	}
+	s = &Server{cfg: cfg, log: log, store: store, root: root}
+	s.identity = identity.NewService(store, root)
+	if err := s.setupAccount(ctx); err != nil {
+		return nil, err
+	}
+	s.kms = kms.New(kms.Config{Store: store, Sealer: root, Logger: log})
+	s.verifier = &sigv4.Verifier{Lookup: credentialLookup{s.identity}, MaxSkew: cfg.MaxSkew}
+	s.services = map[string]*awsjson.Service{"kms": kmsapi.New(s.kms)}
+	return s, nil
+}
+
+// setupAccount makes the dev credentials, or the account root key on first start.
+func (s *Server) setupAccount(ctx context.Context) error {
+	if s.cfg.Dev {
+		s.Account = s.cfg.AccountID
+		s.identity.AddStatic(&identity.Credential{AccessKeyID: DevAccessKeyID, Secret: []byte(DevSecretKey), Account: s.Account})
+		return nil
+	}
+	acct, err := s.store.GetMeta(ctx, "account.id")
+	switch {
+	case err == nil:
+		s.Account = string(acct)
+	case errs.Is(err, errs.NotFound):
+		s.Account = s.cfg.AccountID
+		if s.Account == config.DefaultAccountID {
+			if s.Account, err = randomAccountID(); err != nil {
+				return err
+			}
+		}
+		if err := s.store.PutMeta(ctx, "account.id", []byte(s.Account)); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	id, secret, created, err := s.identity.EnsureRootKey(ctx, s.Account)
+	if err != nil {
+		return fmt.Errorf("account root key: %w", err)
+	}
+	if created {
+		s.Bootstrap = &Credentials{Account: s.Account, AccessKeyID: id, SecretAccessKey: secret}
+	}
+	return nil
+}
+
+func randomAccountID() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(900_000_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%012d", n.Int64()+100_000_000_000), nil
+}
+
+// Start listens and serves in the background, and starts the scheduler.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.kms.RunScheduler(ctx, s.cfg.SchedulerInterval)
+	}()
+	s.log.Info("keyward listening", "addr", "http://"+ln.Addr().String(), "account", s.Account, "dev", s.cfg.Dev)
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// KMS returns the KMS domain service (for in-process tools and tests).
+func (s *Server) KMS() *kms.Service { return s.kms }
+
+// Close stops serving, waits for in-flight requests and closes the store.
+func (s *Server) Close() error {
+	var errsOut []error
+	if s.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errsOut = append(errsOut, s.httpSrv.Shutdown(ctx))
+		cancel()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	errsOut = append(errsOut, s.store.Close())
+	return errors.Join(errsOut...)
+}
+
+// credentialLookup adapts identity to sigv4.
+type credentialLookup struct{ id *identity.Service }
+
+func (l credentialLookup) LookupAccessKey(ctx context.Context, id string) (*sigv4.Credential, error) {
+	c, err := l.id.Lookup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &sigv4.Credential{AccessKeyID: c.AccessKeyID, Secret: c.Secret, Principal: c}, nil
+}
