@@ -22,7 +22,11 @@ type Config struct {
 	RootKeyFile    string // default <DataDir>/root.key
 	RootPassphrase string // from KEYWARD_ROOT_PASSPHRASE; never logged
 
-	MaxSkew           time.Duration
+	MaxSkew time.Duration
+	// Clock drives key lifecycles (deletion windows, rotation dates). Nil
+	// means time.Now; tests set it to move time forward. SigV4 always uses
+	// the real clock.
+	Clock             func() time.Time
 	SchedulerInterval time.Duration
 	LogLevel          string
 }

@@ -103,7 +103,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 	if err := s.setupAccount(ctx); err != nil {
 		return nil, err
 	}
-	s.kms = kms.New(kms.Config{Store: store, Sealer: root, Logger: log})
+	s.kms = kms.New(kms.Config{Store: store, Sealer: root, Logger: log, Now: cfg.Clock})
 	s.verifier = &sigv4.Verifier{Lookup: credentialLookup{s.identity}, MaxSkew: cfg.MaxSkew}
 	s.services = map[string]*awsjson.Service{"kms": kmsapi.New(s.kms)}
 	return s, nil

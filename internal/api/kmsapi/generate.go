@@ -1,0 +1,3 @@
+package kmsapi
+
+//go:generate go run ./internal/gen

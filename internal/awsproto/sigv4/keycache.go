@@ -1,0 +1,111 @@
+package sigv4
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"strings"
+	"sync"
+)
+
+// keyCacheGeneration bounds the signing-key cache: it holds at most two
+// generations of this many entries (a few hundred bytes each).
+const keyCacheGeneration = 1024
+
+// cacheKey identifies a derived signing key. It holds a SHA-256
+// fingerprint of the secret, never the secret: a rotated secret misses.
+type cacheKey struct {
+	accessKeyID string
+	secret      [sha256.Size]byte
+	date        string
+	region      string
+	service     string
+}
+
+func newCacheKey(c *Credential, s Scope) cacheKey {
+	return cacheKey{
+		accessKeyID: s.AccessKeyID,
+		secret:      sha256.Sum256(c.Secret),
+		date:        s.Date,
+		region:      s.Region,
+		service:     s.Service,
+	}
+}
+
+// keyCache caches derived signing keys (kSigning) for a day's scope. It is
+// a two-generation cache: when the current map is full it becomes the
+// previous one and the old previous one is dropped (its keys zeroed), and a
+// hit in the previous map moves the entry forward. Keys stop being used at
+// the end of their UTC day, so that is eviction enough.
+//
+// Only keys of requests whose signature verified are put in, so an
+// unauthenticated client cannot fill it.
+type keyCache struct {
+	mu   sync.Mutex
+	cur  map[cacheKey][32]byte
+	prev map[cacheKey][32]byte
+}
+
+func (c *keyCache) get(k cacheKey) ([32]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.cur[k]; ok {
+		return v, true
+	}
+	if v, ok := c.prev[k]; ok {
+		delete(c.prev, k)
+		c.insertLocked(k, v)
+		return v, true
+	}
+	return [32]byte{}, false
+}
+
+func (c *keyCache) put(k cacheKey, v [32]byte) {
+	// Own the strings: they point into the request's headers.
+	k.accessKeyID = strings.Clone(k.accessKeyID)
+	k.date = strings.Clone(k.date)
+	k.region = strings.Clone(k.region)
+	k.service = strings.Clone(k.service)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.insertLocked(k, v)
+}
+
+func (c *keyCache) insertLocked(k cacheKey, v [32]byte) {
+	if c.cur == nil {
+		c.cur = make(map[cacheKey][32]byte)
+	}
+	if _, ok := c.cur[k]; !ok && len(c.cur) >= keyCacheGeneration {
+		for old := range c.prev {
+			c.prev[old] = [32]byte{}
+		}
+		c.prev, c.cur = c.cur, make(map[cacheKey][32]byte, keyCacheGeneration)
+	}
+	c.cur[k] = v
+}
+
+// len reports the number of cached keys (for tests).
+func (c *keyCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.cur) + len(c.prev)
+}
+
+// deriveSigningKey computes kSigning = HMAC chain over "AWS4"+secret, date,
+// region, service and "aws4_request". Intermediate keys are zeroed.
+func deriveSigningKey(secret []byte, date, region, service string) [32]byte {
+	k := make([]byte, 0, 4+len(secret))
+	k = append(k, "AWS4"...)
+	k = append(k, secret...)
+	var key [32]byte
+	step := func(key []byte, data string, out *[32]byte) {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(data))
+		m.Sum(out[:0])
+	}
+	step(k, date, &key)
+	clear(k)
+	step(key[:], region, &key)
+	step(key[:], service, &key)
+	step(key[:], terminator, &key)
+	return key
+}
