@@ -336,3 +336,28 @@ func TestOpenRejectsBadBackingLength(t *testing.T) {
 		t.Fatalf("Open with a 16-byte backing key: %v, want an internal error", err)
 	}
 }
+
+func BenchmarkSealOpen4K(b *testing.B) {
+	h := testHeader(b)
+	ec := map[string]string{"Purpose": "backup"}
+	pt := make([]byte, 4096)
+	for b.Loop() {
+		blob, err := Seal(testBacking(), h, ec, pt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Open(testBacking(), ec, blob); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSeal32(b *testing.B) {
+	h := testHeader(b)
+	pt := make([]byte, 32)
+	for b.Loop() {
+		if _, err := Seal(testBacking(), h, nil, pt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

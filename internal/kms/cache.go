@@ -130,7 +130,7 @@ func (s *Service) material(ctx context.Context, e *entry, id string) (secret, er
 		if rec.ID != id {
 			continue
 		}
-		pt, err := s.seal.Open(materialAAD(rec), rec.Sealed)
+		pt, err := s.seal.Open(MaterialAAD(rec), rec.Sealed)
 		if err != nil {
 			return nil, errs.Wrap(errs.Internal, "key material cannot be unsealed", err)
 		}
@@ -142,8 +142,8 @@ func (s *Service) material(ctx context.Context, e *entry, id string) (secret, er
 	return nil, errs.E(errs.InvalidCiphertext, "")
 }
 
-// materialAAD binds sealed material to its identity, so a sealed record
+// MaterialAAD binds sealed material to its identity, so a sealed record
 // moved to another key or version fails to open.
-func materialAAD(m *Material) []byte {
+func MaterialAAD(m *Material) []byte {
 	return []byte("keyward/kms/material/v1\x00" + m.Account + "\x00" + m.Region + "\x00" + m.KeyID + "\x00" + m.ID)
 }

@@ -117,7 +117,7 @@ func (s *Service) newMaterial(k *Key, rotation string) (*Material, error) {
 	}
 	defer clear(raw)
 	m := &Material{Account: k.Account, Region: k.Region, KeyID: k.ID, ID: id, Created: s.now().UTC(), Rotation: rotation}
-	m.Sealed, err = s.seal.Seal(materialAAD(m), raw)
+	m.Sealed, err = s.seal.Seal(MaterialAAD(m), raw)
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, "sealing key material", err)
 	}

@@ -48,7 +48,8 @@ func NewSalt() ([]byte, error) {
 // FromPassphrase derives the root key from a passphrase and salt with a
 // memory-hard KDF (Argon2id). salt is a salt record from NewSalt: its first
 // byte selects the Argon2id parameters. The passphrase must not be empty.
-// One derivation takes about a quarter of a second and 64 MiB of memory.
+// One derivation takes 64 MiB of memory and about 0.15 s on an idle
+// two-core machine.
 func FromPassphrase(passphrase string, salt []byte) (*Root, error) {
 	if passphrase == "" {
 		return nil, errors.New("seal: the passphrase is empty")

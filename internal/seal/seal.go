@@ -78,8 +78,15 @@ var (
 type Root struct {
 	_ [0]func() // not comparable
 
-	key         [keyLen]byte
-	aeadKey     [keyLen]byte
+	// The keys sit behind a pointer: fmt cannot call Format on a Root held in
+	// an unexported field of another struct, but it prints a nested pointer
+	// as an address, never as the bytes it points to.
+	k *rootKeys
+}
+
+type rootKeys struct {
+	key         [keyLen]byte // the root key; only HKDF and HMAC see it
+	aeadKey     [keyLen]byte // XChaCha20-Poly1305 key derived from it
 	fingerprint [fingerprintLen]byte
 }
 
@@ -89,18 +96,18 @@ func FromKey(key []byte) (*Root, error) {
 	if len(key) != keyLen {
 		return nil, fmt.Errorf("seal: root key is %d bytes, want %d", len(key), keyLen)
 	}
-	r := &Root{}
-	copy(r.key[:], key)
-	aeadKey, err := hkdf.Key(sha256.New, r.key[:], nil, aeadKeyInfo, keyLen)
+	k := &rootKeys{}
+	copy(k.key[:], key)
+	aeadKey, err := hkdf.Key(sha256.New, k.key[:], nil, aeadKeyInfo, keyLen)
 	if err != nil {
 		return nil, err
 	}
-	copy(r.aeadKey[:], aeadKey)
+	copy(k.aeadKey[:], aeadKey)
 	clear(aeadKey)
-	mac := hmac.New(sha256.New, r.key[:])
+	mac := hmac.New(sha256.New, k.key[:])
 	mac.Write([]byte(fingerprintInfo))
-	copy(r.fingerprint[:], mac.Sum(nil))
-	return r, nil
+	copy(k.fingerprint[:], mac.Sum(nil))
+	return &Root{k: k}, nil
 }
 
 // Generate returns a Root with a fresh random key that lives only in memory:
@@ -119,18 +126,18 @@ func Generate() *Root {
 // Fingerprint returns the root key's public identifier, 16 hex characters:
 // the first 8 bytes of HMAC-SHA256(root key, "keyward root key id"). It is
 // safe to log and tells root keys apart without revealing them.
-func (r *Root) Fingerprint() string { return hex.EncodeToString(r.fingerprint[:]) }
+func (r *Root) Fingerprint() string { return hex.EncodeToString(r.k.fingerprint[:]) }
 
 // Seal encrypts plaintext bound to aad (the record's identity). The output is
 // versioned and names the root key it was sealed under.
 func (r *Root) Seal(aad, plaintext []byte) ([]byte, error) {
-	aead, err := chacha20poly1305.NewX(r.aeadKey[:])
+	aead, err := chacha20poly1305.NewX(r.k.aeadKey[:])
 	if err != nil {
 		return nil, err
 	}
 	out := make([]byte, headerLen, headerLen+len(plaintext)+chacha20poly1305.Overhead)
 	out[0] = version1
-	copy(out[1:], r.fingerprint[:])
+	copy(out[1:], r.k.fingerprint[:])
 	nonce := out[1+fingerprintLen : headerLen]
 	rand.Read(nonce)
 	return aead.Seal(out, nonce, plaintext, r.recordAAD(version1, aad)), nil
@@ -147,10 +154,10 @@ func (r *Root) Open(aad, sealed []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: unknown format version %d", ErrOpen, sealed[0])
 	}
 	fp := sealed[1 : 1+fingerprintLen]
-	if subtle.ConstantTimeCompare(fp, r.fingerprint[:]) != 1 {
+	if subtle.ConstantTimeCompare(fp, r.k.fingerprint[:]) != 1 {
 		return nil, fmt.Errorf("%w (record names root key %x, this root key is %s)", ErrWrongRoot, fp, r.Fingerprint())
 	}
-	aead, err := chacha20poly1305.NewX(r.aeadKey[:])
+	aead, err := chacha20poly1305.NewX(r.k.aeadKey[:])
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +174,7 @@ func (r *Root) recordAAD(version byte, aad []byte) []byte {
 	b := make([]byte, 0, len(aadLabel)+1+fingerprintLen+len(aad))
 	b = append(b, aadLabel...)
 	b = append(b, version)
-	b = append(b, r.fingerprint[:]...)
+	b = append(b, r.k.fingerprint[:]...)
 	return append(b, aad...)
 }
 

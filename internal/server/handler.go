@@ -33,8 +33,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if svc == nil {
 		svc = s.services["kms"]
 	}
-	target := r.Header.Get("X-Amz-Target")
-	opName := target
+	opName := target(r)
 	status, code := s.serve(w, r, svc, reqID, &opName)
 	s.log.Info("request", "id", reqID, "service", svcName, "op", opName, "status", status,
 		"code", code, "dur", time.Since(start), "remote", r.RemoteAddr)
@@ -69,7 +68,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, svc *awsjson.Serv
 	if cred == nil {
 		return fail(errs.E(errs.Internal, ""))
 	}
-	op, err := svc.Lookup(r.Header.Get("X-Amz-Target"))
+	op, err := svc.Lookup(target(r))
 	if op.Name != "" {
 		*opName = op.Name
 	}
@@ -90,6 +89,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, svc *awsjson.Serv
 	}
 	svc.WriteResult(w, reqID, out)
 	return http.StatusOK, ""
+}
+
+// target is the X-Amz-Target of a request: a header, or a query parameter
+// when a presigning client hoisted it there.
+func target(r *http.Request) string {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		return t
+	}
+	return r.URL.Query().Get("X-Amz-Target")
 }
 
 func remoteIP(r *http.Request) string {

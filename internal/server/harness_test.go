@@ -65,6 +65,8 @@ type env struct {
 
 type option func(*config.Config)
 
+type configT = config.Config
+
 // start runs a server in-process on 127.0.0.1:0 on dir (a new temp dir if "").
 func start(t *testing.T, dir string, opts ...option) *env {
 	t.Helper()

@@ -362,7 +362,7 @@ func (s *Store) DueKeys(ctx context.Context, now time.Time) ([]*kms.Key, error) 
 		return nil, internal("due keys", fmt.Errorf("bad time %v: %v", now, err))
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys
-		WHERE (state = ? AND deletion_date < ?) OR (state = ? AND next_rotation <= ?)
+		WHERE (state = ? AND deletion_date <= ?) OR (state = ? AND next_rotation <= ?)
 		ORDER BY account, region, created, id`,
 		string(kms.StatePendingDeletion), t, string(kms.StateEnabled), t)
 	if err != nil {
