@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 )
@@ -46,7 +47,7 @@ func readKeyFile(path string) (*Root, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("seal: root key file %s does not exist: %w", path, fs.ErrNotExist)
+			return nil, fmt.Errorf("seal: root key file %s: %w", path, fs.ErrNotExist)
 		}
 		return nil, fmt.Errorf("seal: root key file: %w", err)
 	}
@@ -132,7 +133,25 @@ func createKeyFile(path string) (*Root, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("seal: writing root key file %s: %w", path, err)
 	}
+	// Make the new name durable too: the data directory's check value is
+	// committed next, and a key file lost in a crash after that would leave
+	// the data sealed under a key nobody has.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("seal: syncing the directory of root key file %s: %w", path, err)
+	}
 	return FromKey(key[:])
+}
+
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be opened for sync there
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // readKeyFileRetry reads a key file another process has just created with

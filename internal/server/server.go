@@ -94,7 +94,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 	if err != nil {
 		return nil, fmt.Errorf("unlocking the root key: %w", err)
 	}
-	if created {
+	if created && cfg.RootPassphrase == "" {
 		log.Warn("created a new root key file; production deployments keep the root key outside the data directory (--root-key-file) or use KEYWARD_ROOT_PASSPHRASE",
 			"file", keyFile, "fingerprint", root.Fingerprint())
 	}

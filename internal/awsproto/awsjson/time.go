@@ -47,8 +47,8 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return &json.UnsupportedValueError{Str: string(b)}
 	}
-	sec, frac := math.Modf(f)
-	*t = Time(time.Unix(int64(sec), int64(frac*1e9)).UTC())
+	// Microseconds keep float64 exact for any date SDKs send.
+	*t = Time(time.UnixMicro(int64(math.Round(f * 1e6))).UTC())
 	return nil
 }
 

@@ -20,7 +20,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b 
 // signatureMatches recomputes the request's signature with the derived
 // signing key and compares it with the one the client sent, in constant
 // time. omitToken leaves X-Amz-Security-Token out of the canonical query.
-func (p *parsedRequest) signatureMatches(r *http.Request, key *[32]byte, payload string, omitToken bool) bool {
+func (p *parsedRequest) signatureMatches(r *http.Request, key *[32]byte, payload *payloadDigest, omitToken bool) bool {
 	var want [32]byte
 	if !decodeHex32(p.signature, &want, false) {
 		return false
@@ -44,7 +44,7 @@ func (p *parsedRequest) signatureMatches(r *http.Request, key *[32]byte, payload
 // method, URI, query, signed headers, the signed-header list and the
 // payload hash, separated by newlines. normalize applies the URI path
 // normalisation every AWS service but S3 uses (Verify always does).
-func (p *parsedRequest) appendCanonicalRequest(dst []byte, r *http.Request, payload string, normalize, omitToken bool) []byte {
+func (p *parsedRequest) appendCanonicalRequest(dst []byte, r *http.Request, payload *payloadDigest, normalize, omitToken bool) []byte {
 	dst = append(dst, r.Method...)
 	dst = append(dst, '\n')
 	dst = appendCanonicalURI(dst, requestPath(r), normalize)
@@ -64,8 +64,7 @@ func (p *parsedRequest) appendCanonicalRequest(dst []byte, r *http.Request, payl
 	dst = append(dst, '\n')
 	dst = append(dst, p.signedHeaders...)
 	dst = append(dst, '\n')
-	dst = append(dst, payload...)
-	return dst
+	return payload.appendTo(dst)
 }
 
 // appendStringToSign appends the string to sign for a canonical request
@@ -79,27 +78,44 @@ func appendStringToSign(dst []byte, amzDate, scope string, crHash *[32]byte) []b
 	return hex.AppendEncode(dst, crHash[:])
 }
 
+// payloadDigest is the payload-hash line of a canonical request.
+type payloadDigest struct {
+	claimed string   // x-amz-content-sha256 as the client sent it, if it did
+	sum     [64]byte // else the SHA-256 of the body, lowercase hex
+}
+
+func (d *payloadDigest) appendTo(dst []byte) []byte {
+	if d.claimed != "" {
+		return append(dst, d.claimed...)
+	}
+	return append(dst, d.sum[:]...)
+}
+
 // payloadHash returns the payload hash that goes into the canonical
 // request: x-amz-content-sha256 when the client sent it (UNSIGNED-PAYLOAD,
 // or a hash that must match body), else the SHA-256 of body.
-func payloadHash(r *http.Request, body []byte) (string, error) {
+func payloadHash(r *http.Request, body []byte) (payloadDigest, error) {
+	var d payloadDigest
 	vals := r.Header["X-Amz-Content-Sha256"]
 	if len(vals) == 0 {
 		sum := sha256.Sum256(body)
-		return hex.EncodeToString(sum[:]), nil
+		hex.Encode(d.sum[:], sum[:])
+		return d, nil
 	}
 	if len(vals) > 1 {
-		return "", errs.E(errs.SignatureMismatch, msgPayloadMismatch)
+		return d, errs.E(errs.SignatureMismatch, msgPayloadMismatch)
 	}
 	v := vals[0]
 	if v == unsignedPayload {
-		return v, nil
+		d.claimed = v
+		return d, nil
 	}
 	var claimed [32]byte
 	if !decodeHex32(v, &claimed, true) || claimed != sha256.Sum256(body) {
-		return "", errs.E(errs.SignatureMismatch, msgPayloadMismatch)
+		return d, errs.E(errs.SignatureMismatch, msgPayloadMismatch)
 	}
-	return v, nil
+	d.claimed = v
+	return d, nil
 }
 
 // decodeHex32 decodes 64 hex digits into dst; lowercase only unless

@@ -25,7 +25,7 @@ func TestEndToEndSDK(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	v := &Verifier{Lookup: staticLookup{
-		testAKID: testCred(""),
+		testAKID:        testCred(""),
 		"ASIATEMPORARY": {AccessKeyID: "ASIATEMPORARY", Secret: []byte("temporary-secret"), SessionToken: testToken},
 	}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

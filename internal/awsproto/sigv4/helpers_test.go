@@ -197,7 +197,7 @@ func selfSign(t testing.TB, w wireReq, secret string, scope Scope, amzDate, sign
 	if err != nil {
 		t.Fatal(err)
 	}
-	cr := p.appendCanonicalRequest(nil, r, payload, true, false)
+	cr := p.appendCanonicalRequest(nil, r, &payload, true, false)
 	sum := sha256.Sum256(cr)
 	sts := appendStringToSign(nil, amzDate, p.scopeStr, &sum)
 	key := deriveSigningKey([]byte(secret), scope.Date, scope.Region, scope.Service)

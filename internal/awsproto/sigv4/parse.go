@@ -119,8 +119,16 @@ func scanAuthorization(v string) (a authorization, problems []string, err error)
 // scope that goes into the string to sign).
 func parseCredential(c string) (s Scope, scope string, err error) {
 	const malformed = `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`
-	parts := strings.SplitN(c, "/", 6)
-	if len(parts) != 5 || !validAccessKeyID(parts[0]) || !validScopeDate(parts[1]) {
+	var parts [5]string
+	rest := c
+	for i := range parts {
+		var ok bool
+		parts[i], rest, ok = strings.Cut(rest, "/")
+		if ok != (i < 4) {
+			return Scope{}, "", errs.E(errs.IncompleteSignature, malformed)
+		}
+	}
+	if !validAccessKeyID(parts[0]) || !validScopeDate(parts[1]) {
 		return Scope{}, "", errs.E(errs.IncompleteSignature, malformed)
 	}
 	if !validScopeName(parts[2]) {
@@ -194,7 +202,6 @@ type parsedRequest struct {
 	hasExpires    bool
 	token         string
 	tokenInQuery  bool
-	authHeader    string // for IncompleteSignature messages; "" when presigned
 }
 
 // queryAuth collects the presigning parameters of a query string.
@@ -237,7 +244,7 @@ func scanQueryAuth(raw string) (q queryAuth) {
 
 // parseRequest finds and parses the request's signing parameters, in the
 // Authorization header or the query string.
-func parseRequest(r *http.Request) (*parsedRequest, error) {
+func parseRequest(r *http.Request) (parsedRequest, error) {
 	var rawQuery string
 	if r.URL != nil {
 		rawQuery = r.URL.RawQuery
@@ -247,7 +254,7 @@ func parseRequest(r *http.Request) (*parsedRequest, error) {
 
 	auth := r.Header["Authorization"]
 	if len(auth) > 1 {
-		return nil, errs.E(errs.IncompleteSignature, "Only one Authorization header is allowed.")
+		return parsedRequest{}, errs.E(errs.IncompleteSignature, "Only one Authorization header is allowed.")
 	}
 	var authValue string
 	if len(auth) == 1 {
@@ -255,21 +262,21 @@ func parseRequest(r *http.Request) (*parsedRequest, error) {
 	}
 	switch {
 	case authValue != "" && inQuery:
-		return nil, errs.E(errs.IncompleteSignature,
+		return parsedRequest{}, errs.E(errs.IncompleteSignature,
 			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified.")
 	case authValue != "":
 		return parseHeaderAuth(r, authValue, &q)
 	case inQuery:
 		return parseQueryAuth(r, &q)
 	default:
-		return nil, errs.E(errs.MissingAuthentication, msgMissingAuth)
+		return parsedRequest{}, errs.E(errs.MissingAuthentication, msgMissingAuth)
 	}
 }
 
-func parseHeaderAuth(r *http.Request, v string, q *queryAuth) (*parsedRequest, error) {
+func parseHeaderAuth(r *http.Request, v string, q *queryAuth) (parsedRequest, error) {
 	a, problems, err := scanAuthorization(v)
 	if err != nil {
-		return nil, err
+		return parsedRequest{}, err
 	}
 	xAmzDate := firstHeader(r.Header, "X-Amz-Date")
 	httpDate := firstHeader(r.Header, "Date")
@@ -277,33 +284,33 @@ func parseHeaderAuth(r *http.Request, v string, q *queryAuth) (*parsedRequest, e
 		problems = append(problems, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
 	}
 	if len(problems) > 0 {
-		return nil, incompleteHeader(strings.Join(problems, " "), v)
+		return parsedRequest{}, incompleteHeader(strings.Join(problems, " "), v)
 	}
-	p := &parsedRequest{authHeader: v, signature: a.Signature}
+	p := parsedRequest{signature: a.Signature}
 	if p.scope, p.scopeStr, err = parseCredential(a.Credential); err != nil {
-		return nil, incompleteHeader(errs.Message(err), v)
+		return parsedRequest{}, incompleteHeader(errs.Message(err), v)
 	}
 	if p.signedHeaders, err = checkSignedHeaders(a.SignedHeaders); err != nil {
-		return nil, incompleteHeader(errs.Message(err), v)
+		return parsedRequest{}, incompleteHeader(errs.Message(err), v)
 	}
 	if xAmzDate != "" {
 		t, ok := parseAmzDate(xAmzDate)
 		if !ok {
-			return nil, errs.Ef(errs.IncompleteSignature,
+			return parsedRequest{}, errs.Ef(errs.IncompleteSignature,
 				"Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", truncate(xAmzDate, 64))
 		}
 		p.amzDate, p.signedAt = xAmzDate, t
 	} else {
 		t, err := http.ParseTime(httpDate)
 		if err != nil {
-			return nil, errs.Ef(errs.IncompleteSignature,
+			return parsedRequest{}, errs.Ef(errs.IncompleteSignature,
 				"Date must be in RFC 1123 format. Got '%s'.", truncate(httpDate, 64))
 		}
 		p.signedAt = t.UTC()
 		p.amzDate = p.signedAt.Format(isoBasic)
 	}
 	if err := p.checkScopeDate(); err != nil {
-		return nil, err
+		return parsedRequest{}, err
 	}
 	p.token = firstHeader(r.Header, paramToken)
 	if p.token == "" && q.counts[qToken] == 1 {
@@ -319,7 +326,7 @@ func parseHeaderAuth(r *http.Request, v string, q *queryAuth) (*parsedRequest, e
 // never equals a credential's token (tokens are base64 or hex).
 const ambiguousToken = "\x00ambiguous"
 
-func parseQueryAuth(r *http.Request, q *queryAuth) (*parsedRequest, error) {
+func parseQueryAuth(r *http.Request, q *queryAuth) (parsedRequest, error) {
 	var problems []string
 	for _, i := range [...]int{qAlgorithm, qCredential, qSignature, qSignedHeaders, qDate} {
 		if q.counts[i] == 0 || q.values[i] == "" {
@@ -327,39 +334,39 @@ func parseQueryAuth(r *http.Request, q *queryAuth) (*parsedRequest, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, errs.E(errs.IncompleteSignature, strings.Join(problems, " ")+" Re-examine the query-string parameters.")
+		return parsedRequest{}, errs.E(errs.IncompleteSignature, strings.Join(problems, " ")+" Re-examine the query-string parameters.")
 	}
 	for i, n := range q.counts {
 		if n > 1 {
-			return nil, errs.Ef(errs.IncompleteSignature,
+			return parsedRequest{}, errs.Ef(errs.IncompleteSignature,
 				"AWS query-string parameter '%s' must appear only once.", queryParams[i])
 		}
 	}
 	if q.values[qAlgorithm] != algorithm {
-		return nil, errs.E(errs.IncompleteSignature, `X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"`)
+		return parsedRequest{}, errs.E(errs.IncompleteSignature, `X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"`)
 	}
-	p := &parsedRequest{presigned: true, signature: q.values[qSignature]}
+	p := parsedRequest{presigned: true, signature: q.values[qSignature]}
 	var err error
 	if p.scope, p.scopeStr, err = parseCredential(q.values[qCredential]); err != nil {
-		return nil, err
+		return parsedRequest{}, err
 	}
 	if p.signedHeaders, err = checkSignedHeaders(q.values[qSignedHeaders]); err != nil {
-		return nil, err
+		return parsedRequest{}, err
 	}
 	t, ok := parseAmzDate(q.values[qDate])
 	if !ok {
-		return nil, errs.E(errs.IncompleteSignature, `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`)
+		return parsedRequest{}, errs.E(errs.IncompleteSignature, `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`)
 	}
 	p.amzDate, p.signedAt = q.values[qDate], t
 	if q.counts[qExpires] == 1 {
 		secs, err := parseExpires(q.values[qExpires])
 		if err != nil {
-			return nil, err
+			return parsedRequest{}, err
 		}
 		p.expires, p.hasExpires = time.Duration(secs)*time.Second, true
 	}
 	if err := p.checkScopeDate(); err != nil {
-		return nil, err
+		return parsedRequest{}, err
 	}
 	if q.counts[qToken] == 1 {
 		p.token, p.tokenInQuery = q.values[qToken], true

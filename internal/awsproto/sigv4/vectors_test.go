@@ -190,7 +190,7 @@ func TestAWSSuite(t *testing.T) {
 						t.Fatal(err)
 					}
 					omitToken := mode == "query" && vc.OmitSessionToken
-					cr := p.appendCanonicalRequest(nil, r, payload, vc.Normalize, omitToken)
+					cr := p.appendCanonicalRequest(nil, r, &payload, vc.Normalize, omitToken)
 					if want := readFile(t, filepath.Join(cdir, mode+"-canonical-request.txt")); !bytes.Equal(cr, want) {
 						t.Fatalf("canonical request:\n got: %q\nwant: %q", cr, want)
 					}

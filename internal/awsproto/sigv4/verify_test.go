@@ -534,7 +534,7 @@ func TestMalformed(t *testing.T) {
 	}{
 		{"fail/no-credential", hdr("AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date, Signature="+sig, xdate),
 			"Authorization header requires 'Credential' parameter. Authorization=AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date, Signature=" + sig},
-		{"fail/no-signature-no-date", hdr("AWS4-HMAC-SHA256 Credential="+cred+", SignedHeaders=host"),
+		{"fail/no-signature-no-date", hdr("AWS4-HMAC-SHA256 Credential=" + cred + ", SignedHeaders=host"),
 			"Authorization header requires 'Signature' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Credential=" + cred + ", SignedHeaders=host"},
 		{"fail/no-signed-headers", hdr("AWS4-HMAC-SHA256 Credential="+cred+", Signature="+sig, xdate),
 			"Authorization header requires 'SignedHeaders' parameter. Authorization=…"},

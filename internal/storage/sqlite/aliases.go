@@ -57,6 +57,8 @@ func (s *Store) CreateAlias(ctx context.Context, a *kms.Alias) error {
 
 const aliasColumns = `account, region, name, target_key_id, created, updated`
 
+const getAliasSQL = `SELECT ` + aliasColumns + ` FROM aliases WHERE account = ? AND region = ? AND name = ?`
+
 func scanAlias(sc rowScanner) (*kms.Alias, error) {
 	var (
 		a       kms.Alias
@@ -73,8 +75,7 @@ func scanAlias(sc rowScanner) (*kms.Alias, error) {
 
 // GetAlias returns the alias, or errs.NotFound.
 func (s *Store) GetAlias(ctx context.Context, account, region, name string) (*kms.Alias, error) {
-	a, err := scanAlias(s.r.QueryRowContext(ctx, `SELECT `+aliasColumns+` FROM aliases
-		WHERE account = ? AND region = ? AND name = ?`, account, region, name))
+	a, err := scanAlias(s.getAlias.QueryRowContext(ctx, account, region, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, aliasNotFound()
 	}

@@ -13,6 +13,8 @@ func accessKeyNotFound() error { return errs.E(errs.NotFound, "access key not fo
 
 const accessKeyColumns = `id, account, user_name, status, created, sealed_secret`
 
+const getAccessKeySQL = `SELECT ` + accessKeyColumns + ` FROM access_keys WHERE id = ?`
+
 func scanAccessKey(sc rowScanner) (*identity.AccessKey, error) {
 	var (
 		k       identity.AccessKey
@@ -50,7 +52,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *identity.AccessKey) erro
 
 // GetAccessKey returns the access key, or errs.NotFound.
 func (s *Store) GetAccessKey(ctx context.Context, id string) (*identity.AccessKey, error) {
-	k, err := scanAccessKey(s.r.QueryRowContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys WHERE id = ?`, id))
+	k, err := scanAccessKey(s.getAccessKey.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, accessKeyNotFound()
 	}

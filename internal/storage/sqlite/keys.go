@@ -103,6 +103,17 @@ func scanKey(sc rowScanner) (*kms.Key, error) {
 	return &k, nil
 }
 
+const getKeySQL = `SELECT ` + keyColumns + ` FROM keys WHERE account = ? AND region = ? AND id = ?`
+
+// materialsSQL lists a key's materials in one statement, so in one snapshot:
+// the LEFT JOIN yields a single row of NULLs for a key without materials and
+// no row at all for a missing key.
+const materialsSQL = `SELECT m.id, m.sealed, m.created, m.rotation
+	FROM keys k LEFT JOIN materials m
+		ON m.account = k.account AND m.region = k.region AND m.key_id = k.id
+	WHERE k.account = ? AND k.region = ? AND k.id = ?
+	ORDER BY m.seq`
+
 func keyNotFound() error { return errs.E(errs.NotFound, "key not found") }
 
 // CreateKey stores k (with its Version as given) and, if m is not nil, its
@@ -156,8 +167,7 @@ func insertMaterial(ctx context.Context, tx *sql.Tx, k *kms.Key, m *kms.Material
 
 // GetKey returns the key, or errs.NotFound.
 func (s *Store) GetKey(ctx context.Context, account, region, id string) (*kms.Key, error) {
-	k, err := scanKey(s.r.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys
-		WHERE account = ? AND region = ? AND id = ?`, account, region, id))
+	k, err := scanKey(s.getKey.QueryRowContext(ctx, account, region, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, keyNotFound()
 	}
@@ -313,13 +323,7 @@ func (s *Store) DeleteKey(ctx context.Context, account, region, id string) error
 // Materials returns the key's materials in insertion order, oldest first.
 // errs.NotFound if the key does not exist.
 func (s *Store) Materials(ctx context.Context, account, region, keyID string) ([]*kms.Material, error) {
-	// One statement, one snapshot: the LEFT JOIN yields a single row of NULLs
-	// for a key without materials, and no row for a missing key.
-	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.sealed, m.created, m.rotation
-		FROM keys k LEFT JOIN materials m
-			ON m.account = k.account AND m.region = k.region AND m.key_id = k.id
-		WHERE k.account = ? AND k.region = ? AND k.id = ?
-		ORDER BY m.seq`, account, region, keyID)
+	rows, err := s.materials.QueryContext(ctx, account, region, keyID)
 	if err != nil {
 		return nil, internal("list materials", err)
 	}

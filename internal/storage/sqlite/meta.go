@@ -8,10 +8,12 @@ import (
 	"github.com/keyward/keyward/internal/errs"
 )
 
+const getMetaSQL = `SELECT value FROM meta WHERE name = ?`
+
 // GetMeta returns the named value, or errs.NotFound.
 func (s *Store) GetMeta(ctx context.Context, name string) ([]byte, error) {
 	var v []byte
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, name).Scan(&v)
+	err := s.getMeta.QueryRowContext(ctx, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "meta value not found")
 	}

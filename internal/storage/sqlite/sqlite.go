@@ -55,6 +55,31 @@ type Store struct {
 	w    *sql.DB // exactly one connection: every write
 	r    *sql.DB // read-only connections: every read outside a write
 	path string
+
+	// Point reads on the request path, prepared once on the read pool
+	// (database/sql re-prepares them per connection as needed).
+	getKey, materials, getAlias, getAccessKey, getMeta *sql.Stmt
+}
+
+// prepareReads prepares the Store's hot read statements on the read pool.
+func (s *Store) prepareReads(ctx context.Context) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.getKey, getKeySQL},
+		{&s.materials, materialsSQL},
+		{&s.getAlias, getAliasSQL},
+		{&s.getAccessKey, getAccessKeySQL},
+		{&s.getMeta, getMetaSQL},
+	} {
+		st, err := s.r.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		*p.dst = st
+	}
+	return nil
 }
 
 // Open opens (creating if needed) the database file at path, checks that the
@@ -112,23 +137,28 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	if err := r.PingContext(ctx); err != nil {
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
-	}
 	s.r = r
+	if err := s.prepareReads(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes every connection. The last connection to close checkpoints
 // the write-ahead log into the database file.
 func (s *Store) Close() error {
-	var rerr error
-	if s.r != nil {
-		rerr = s.r.Close()
+	var errList []error
+	for _, st := range []*sql.Stmt{s.getKey, s.materials, s.getAlias, s.getAccessKey, s.getMeta} {
+		if st != nil {
+			errList = append(errList, st.Close())
+		}
 	}
-	return errors.Join(rerr, s.w.Close())
+	if s.r != nil {
+		errList = append(errList, s.r.Close())
+	}
+	errList = append(errList, s.w.Close())
+	return errors.Join(errList...)
 }
 
 // dsn builds a SQLite URI for the absolute path abs. The driver reads its
