@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ func serializationError(err error) error {
 		return errs.Wrap(errs.Serialization, typeMessage(te), err)
 	case errors.As(err, &be):
 		return errs.Wrap(errs.Serialization, "Base64 encoded value is not valid.", err)
-	case errors.As(err, &se):
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
 		return errs.Wrap(errs.Serialization, "The request body is not valid JSON.", err)
 	}
 	return errs.Wrap(errs.Serialization, "The request body could not be parsed.", err)

@@ -20,7 +20,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b 
 // signatureMatches recomputes the request's signature with the derived
 // signing key and compares it with the one the client sent, in constant
 // time. omitToken leaves X-Amz-Security-Token out of the canonical query.
-func (p *parsedRequest) signatureMatches(r *http.Request, key *[32]byte, payload *payloadDigest, omitToken bool) bool {
+func (p *parsedRequest) signatureMatches(r *http.Request, key *signingKey, payload *payloadDigest, omitToken bool) bool {
 	var want [32]byte
 	if !decodeHex32(p.signature, &want, false) {
 		return false
@@ -29,10 +29,8 @@ func (p *parsedRequest) signatureMatches(r *http.Request, key *[32]byte, payload
 	buf := p.appendCanonicalRequest((*bp)[:0], r, payload, true, omitToken)
 	crHash := sha256.Sum256(buf)
 	buf = appendStringToSign(buf[:0], p.amzDate, p.scopeStr, &crHash)
-	mac := hmac.New(sha256.New, key[:])
-	mac.Write(buf)
 	var got [32]byte
-	mac.Sum(got[:0])
+	key.sign(buf, &got)
 	if cap(buf) <= 64<<10 {
 		*bp = buf[:0]
 		bufPool.Put(bp)

@@ -186,15 +186,15 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Result, error) {
 	ck := newCacheKey(cred, p.scope)
 	key, cached := v.keys.get(ck)
 	if !cached {
-		key = deriveSigningKey(cred.Secret, p.scope.Date, p.scope.Region, p.scope.Service)
+		key = newSigningKey(deriveSigningKey(cred.Secret, p.scope.Date, p.scope.Region, p.scope.Service))
 	}
-	ok := p.signatureMatches(r, &key, &payload, false)
+	ok := p.signatureMatches(r, key, &payload, false)
 	if !ok && p.presigned && p.tokenInQuery {
 		// A presigned URL may carry a session token appended after signing
 		// (the "post-sts-header-after" case of the AWS suite): the token is
 		// then not part of the canonical query. It is still checked below
 		// against the credential.
-		ok = p.signatureMatches(r, &key, &payload, true)
+		ok = p.signatureMatches(r, key, &payload, true)
 	}
 	if !ok {
 		return nil, errs.E(errs.SignatureMismatch, msgSignatureMismatch)
