@@ -275,3 +275,17 @@ func TestStoreRevealsNoKeyBytes(t *testing.T) {
 		t.Fatal("no store files found")
 	}
 }
+
+// TestEmptyListsAreSent: AWS sends empty lists as [] rather than omitting them.
+func TestEmptyListsAreSent(t *testing.T) {
+	e := start(t, "")
+	creds := &aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}
+	_, body, _ := e.raw(t, "TrentService.ListKeys", "{}", creds, time.Now())
+	if keys, ok := body["Keys"].([]any); !ok || len(keys) != 0 || body["Truncated"] != false {
+		t.Fatalf("ListKeys on an empty region: %v", body)
+	}
+	_, body, _ = e.raw(t, "TrentService.ListAliases", "{}", creds, time.Now())
+	if a, ok := body["Aliases"].([]any); !ok || len(a) != 0 {
+		t.Fatalf("ListAliases: %v", body)
+	}
+}

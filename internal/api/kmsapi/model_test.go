@@ -169,8 +169,8 @@ func TestModelShapes(t *testing.T) {
 			f := typ.Field(i)
 			tag := f.Tag.Get("json")
 			wire, opts, _ := strings.Cut(tag, ",")
-			if opts != "omitempty" {
-				t.Errorf("%s.%s: json tag %q, want omitempty", name, f.Name, tag)
+			if opts != "omitempty" && opts != "omitzero" {
+				t.Errorf("%s.%s: json tag %q, want omitempty or omitzero", name, f.Name, tag)
 			}
 			member, mem, ok := "", struct {
 				Shape        string `json:"shape"`

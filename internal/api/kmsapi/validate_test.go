@@ -12,8 +12,6 @@ import (
 
 func vtPtr[T any](v T) *T { return &v }
 
-const constraintPrefix = "' failed to satisfy constraint: "
-
 // TestValidateInput checks the generated validators against the messages
 // real AWS returned (recorded in shared/reference/aws-recorded/
 // kms.snapshot.json, cases "recorded/...") and against the message forms

@@ -463,26 +463,26 @@ var enumXksProxyConnectivityType = []string{
 
 // AliasListEntry is nested in ListAliasesResponse.
 type AliasListEntry struct {
-	AliasName       *string       `json:"AliasName,omitempty"`
-	AliasArn        *string       `json:"AliasArn,omitempty"`
-	TargetKeyId     *string       `json:"TargetKeyId,omitempty"`
-	CreationDate    *awsjson.Time `json:"CreationDate,omitempty"`
-	LastUpdatedDate *awsjson.Time `json:"LastUpdatedDate,omitempty"`
+	AliasName       *string       `json:"AliasName,omitzero"`
+	AliasArn        *string       `json:"AliasArn,omitzero"`
+	TargetKeyId     *string       `json:"TargetKeyId,omitzero"`
+	CreationDate    *awsjson.Time `json:"CreationDate,omitzero"`
+	LastUpdatedDate *awsjson.Time `json:"LastUpdatedDate,omitzero"`
 }
 
 // CancelKeyDeletionRequest is the input of CancelKeyDeletion.
 type CancelKeyDeletionRequest struct {
-	KeyId *string `json:"KeyId,omitempty"` // required
+	KeyId *string `json:"KeyId,omitzero"` // required
 }
 
 // CancelKeyDeletionResponse is the output of CancelKeyDeletion.
 type CancelKeyDeletionResponse struct {
-	KeyId *string `json:"KeyId,omitempty"`
+	KeyId *string `json:"KeyId,omitzero"`
 }
 
 // ConnectCustomKeyStoreRequest is the input of ConnectCustomKeyStore.
 type ConnectCustomKeyStoreRequest struct {
-	CustomKeyStoreId *string `json:"CustomKeyStoreId,omitempty"` // required
+	CustomKeyStoreId *string `json:"CustomKeyStoreId,omitzero"` // required
 }
 
 // ConnectCustomKeyStoreResponse is the output of ConnectCustomKeyStore.
@@ -491,110 +491,110 @@ type ConnectCustomKeyStoreResponse struct {
 
 // CreateAliasRequest is the input of CreateAlias.
 type CreateAliasRequest struct {
-	AliasName   *string `json:"AliasName,omitempty"`   // required
-	TargetKeyId *string `json:"TargetKeyId,omitempty"` // required
+	AliasName   *string `json:"AliasName,omitzero"`   // required
+	TargetKeyId *string `json:"TargetKeyId,omitzero"` // required
 }
 
 // CreateCustomKeyStoreRequest is the input of CreateCustomKeyStore.
 type CreateCustomKeyStoreRequest struct {
-	CustomKeyStoreName               *string                               `json:"CustomKeyStoreName,omitempty"` // required
-	CloudHsmClusterId                *string                               `json:"CloudHsmClusterId,omitempty"`
-	TrustAnchorCertificate           *string                               `json:"TrustAnchorCertificate,omitempty"`
-	KeyStorePassword                 *string                               `json:"KeyStorePassword,omitempty"` // sensitive
-	CustomKeyStoreType               *string                               `json:"CustomKeyStoreType,omitempty"`
-	XksProxyUriEndpoint              *string                               `json:"XksProxyUriEndpoint,omitempty"`
-	XksProxyUriPath                  *string                               `json:"XksProxyUriPath,omitempty"`
-	XksProxyVpcEndpointServiceName   *string                               `json:"XksProxyVpcEndpointServiceName,omitempty"`
-	XksProxyVpcEndpointServiceOwner  *string                               `json:"XksProxyVpcEndpointServiceOwner,omitempty"`
-	XksProxyAuthenticationCredential *XksProxyAuthenticationCredentialType `json:"XksProxyAuthenticationCredential,omitempty"`
-	XksProxyConnectivity             *string                               `json:"XksProxyConnectivity,omitempty"`
+	CustomKeyStoreName               *string                               `json:"CustomKeyStoreName,omitzero"` // required
+	CloudHsmClusterId                *string                               `json:"CloudHsmClusterId,omitzero"`
+	TrustAnchorCertificate           *string                               `json:"TrustAnchorCertificate,omitzero"`
+	KeyStorePassword                 *string                               `json:"KeyStorePassword,omitzero"` // sensitive
+	CustomKeyStoreType               *string                               `json:"CustomKeyStoreType,omitzero"`
+	XksProxyUriEndpoint              *string                               `json:"XksProxyUriEndpoint,omitzero"`
+	XksProxyUriPath                  *string                               `json:"XksProxyUriPath,omitzero"`
+	XksProxyVpcEndpointServiceName   *string                               `json:"XksProxyVpcEndpointServiceName,omitzero"`
+	XksProxyVpcEndpointServiceOwner  *string                               `json:"XksProxyVpcEndpointServiceOwner,omitzero"`
+	XksProxyAuthenticationCredential *XksProxyAuthenticationCredentialType `json:"XksProxyAuthenticationCredential,omitzero"`
+	XksProxyConnectivity             *string                               `json:"XksProxyConnectivity,omitzero"`
 }
 
 // CreateCustomKeyStoreResponse is the output of CreateCustomKeyStore.
 type CreateCustomKeyStoreResponse struct {
-	CustomKeyStoreId *string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId *string `json:"CustomKeyStoreId,omitzero"`
 }
 
 // CreateGrantRequest is the input of CreateGrant.
 type CreateGrantRequest struct {
-	KeyId             *string           `json:"KeyId,omitempty"`            // required
-	GranteePrincipal  *string           `json:"GranteePrincipal,omitempty"` // required
-	RetiringPrincipal *string           `json:"RetiringPrincipal,omitempty"`
-	Operations        []string          `json:"Operations,omitempty"` // required
-	Constraints       *GrantConstraints `json:"Constraints,omitempty"`
-	GrantTokens       []string          `json:"GrantTokens,omitempty"`
-	Name              *string           `json:"Name,omitempty"`
-	DryRun            *bool             `json:"DryRun,omitempty"`
+	KeyId             *string           `json:"KeyId,omitzero"`            // required
+	GranteePrincipal  *string           `json:"GranteePrincipal,omitzero"` // required
+	RetiringPrincipal *string           `json:"RetiringPrincipal,omitzero"`
+	Operations        []string          `json:"Operations,omitzero"` // required
+	Constraints       *GrantConstraints `json:"Constraints,omitzero"`
+	GrantTokens       []string          `json:"GrantTokens,omitzero"`
+	Name              *string           `json:"Name,omitzero"`
+	DryRun            *bool             `json:"DryRun,omitzero"`
 }
 
 // CreateGrantResponse is the output of CreateGrant.
 type CreateGrantResponse struct {
-	GrantToken *string `json:"GrantToken,omitempty"`
-	GrantId    *string `json:"GrantId,omitempty"`
+	GrantToken *string `json:"GrantToken,omitzero"`
+	GrantId    *string `json:"GrantId,omitzero"`
 }
 
 // CreateKeyRequest is the input of CreateKey.
 type CreateKeyRequest struct {
-	Policy                         *string `json:"Policy,omitempty"`
-	Description                    *string `json:"Description,omitempty"`
-	KeyUsage                       *string `json:"KeyUsage,omitempty"`
-	CustomerMasterKeySpec          *string `json:"CustomerMasterKeySpec,omitempty"` // deprecated in the model
-	KeySpec                        *string `json:"KeySpec,omitempty"`
-	Origin                         *string `json:"Origin,omitempty"`
-	CustomKeyStoreId               *string `json:"CustomKeyStoreId,omitempty"`
-	BypassPolicyLockoutSafetyCheck *bool   `json:"BypassPolicyLockoutSafetyCheck,omitempty"`
-	Tags                           []Tag   `json:"Tags,omitempty"`
-	MultiRegion                    *bool   `json:"MultiRegion,omitempty"`
-	XksKeyId                       *string `json:"XksKeyId,omitempty"`
+	Policy                         *string `json:"Policy,omitzero"`
+	Description                    *string `json:"Description,omitzero"`
+	KeyUsage                       *string `json:"KeyUsage,omitzero"`
+	CustomerMasterKeySpec          *string `json:"CustomerMasterKeySpec,omitzero"` // deprecated in the model
+	KeySpec                        *string `json:"KeySpec,omitzero"`
+	Origin                         *string `json:"Origin,omitzero"`
+	CustomKeyStoreId               *string `json:"CustomKeyStoreId,omitzero"`
+	BypassPolicyLockoutSafetyCheck *bool   `json:"BypassPolicyLockoutSafetyCheck,omitzero"`
+	Tags                           []Tag   `json:"Tags,omitzero"`
+	MultiRegion                    *bool   `json:"MultiRegion,omitzero"`
+	XksKeyId                       *string `json:"XksKeyId,omitzero"`
 }
 
 // CreateKeyResponse is the output of CreateKey.
 type CreateKeyResponse struct {
-	KeyMetadata *KeyMetadata `json:"KeyMetadata,omitempty"`
+	KeyMetadata *KeyMetadata `json:"KeyMetadata,omitzero"`
 }
 
 // CustomKeyStoresListEntry is nested in DescribeCustomKeyStoresResponse.
 type CustomKeyStoresListEntry struct {
-	CustomKeyStoreId       *string                    `json:"CustomKeyStoreId,omitempty"`
-	CustomKeyStoreName     *string                    `json:"CustomKeyStoreName,omitempty"`
-	CloudHsmClusterId      *string                    `json:"CloudHsmClusterId,omitempty"`
-	TrustAnchorCertificate *string                    `json:"TrustAnchorCertificate,omitempty"`
-	ConnectionState        *string                    `json:"ConnectionState,omitempty"`
-	ConnectionErrorCode    *string                    `json:"ConnectionErrorCode,omitempty"`
-	CreationDate           *awsjson.Time              `json:"CreationDate,omitempty"`
-	CustomKeyStoreType     *string                    `json:"CustomKeyStoreType,omitempty"`
-	XksProxyConfiguration  *XksProxyConfigurationType `json:"XksProxyConfiguration,omitempty"`
+	CustomKeyStoreId       *string                    `json:"CustomKeyStoreId,omitzero"`
+	CustomKeyStoreName     *string                    `json:"CustomKeyStoreName,omitzero"`
+	CloudHsmClusterId      *string                    `json:"CloudHsmClusterId,omitzero"`
+	TrustAnchorCertificate *string                    `json:"TrustAnchorCertificate,omitzero"`
+	ConnectionState        *string                    `json:"ConnectionState,omitzero"`
+	ConnectionErrorCode    *string                    `json:"ConnectionErrorCode,omitzero"`
+	CreationDate           *awsjson.Time              `json:"CreationDate,omitzero"`
+	CustomKeyStoreType     *string                    `json:"CustomKeyStoreType,omitzero"`
+	XksProxyConfiguration  *XksProxyConfigurationType `json:"XksProxyConfiguration,omitzero"`
 }
 
 // DecryptRequest is the input of Decrypt.
 type DecryptRequest struct {
-	CiphertextBlob      []byte            `json:"CiphertextBlob,omitempty"`
-	EncryptionContext   map[string]string `json:"EncryptionContext,omitempty"`
-	GrantTokens         []string          `json:"GrantTokens,omitempty"`
-	KeyId               *string           `json:"KeyId,omitempty"`
-	EncryptionAlgorithm *string           `json:"EncryptionAlgorithm,omitempty"`
-	Recipient           *RecipientInfo    `json:"Recipient,omitempty"`
-	DryRun              *bool             `json:"DryRun,omitempty"`
-	DryRunModifiers     []string          `json:"DryRunModifiers,omitempty"`
+	CiphertextBlob      []byte            `json:"CiphertextBlob,omitzero"`
+	EncryptionContext   map[string]string `json:"EncryptionContext,omitzero"`
+	GrantTokens         []string          `json:"GrantTokens,omitzero"`
+	KeyId               *string           `json:"KeyId,omitzero"`
+	EncryptionAlgorithm *string           `json:"EncryptionAlgorithm,omitzero"`
+	Recipient           *RecipientInfo    `json:"Recipient,omitzero"`
+	DryRun              *bool             `json:"DryRun,omitzero"`
+	DryRunModifiers     []string          `json:"DryRunModifiers,omitzero"`
 }
 
 // DecryptResponse is the output of Decrypt.
 type DecryptResponse struct {
-	KeyId                  *string `json:"KeyId,omitempty"`
-	Plaintext              []byte  `json:"Plaintext,omitempty"` // sensitive
-	EncryptionAlgorithm    *string `json:"EncryptionAlgorithm,omitempty"`
-	CiphertextForRecipient []byte  `json:"CiphertextForRecipient,omitempty"`
-	KeyMaterialId          *string `json:"KeyMaterialId,omitempty"`
+	KeyId                  *string `json:"KeyId,omitzero"`
+	Plaintext              []byte  `json:"Plaintext,omitzero"` // sensitive
+	EncryptionAlgorithm    *string `json:"EncryptionAlgorithm,omitzero"`
+	CiphertextForRecipient []byte  `json:"CiphertextForRecipient,omitzero"`
+	KeyMaterialId          *string `json:"KeyMaterialId,omitzero"`
 }
 
 // DeleteAliasRequest is the input of DeleteAlias.
 type DeleteAliasRequest struct {
-	AliasName *string `json:"AliasName,omitempty"` // required
+	AliasName *string `json:"AliasName,omitzero"` // required
 }
 
 // DeleteCustomKeyStoreRequest is the input of DeleteCustomKeyStore.
 type DeleteCustomKeyStoreRequest struct {
-	CustomKeyStoreId *string `json:"CustomKeyStoreId,omitempty"` // required
+	CustomKeyStoreId *string `json:"CustomKeyStoreId,omitzero"` // required
 }
 
 // DeleteCustomKeyStoreResponse is the output of DeleteCustomKeyStore.
@@ -603,74 +603,74 @@ type DeleteCustomKeyStoreResponse struct {
 
 // DeleteImportedKeyMaterialRequest is the input of DeleteImportedKeyMaterial.
 type DeleteImportedKeyMaterialRequest struct {
-	KeyId         *string `json:"KeyId,omitempty"` // required
-	KeyMaterialId *string `json:"KeyMaterialId,omitempty"`
+	KeyId         *string `json:"KeyId,omitzero"` // required
+	KeyMaterialId *string `json:"KeyMaterialId,omitzero"`
 }
 
 // DeleteImportedKeyMaterialResponse is the output of DeleteImportedKeyMaterial.
 type DeleteImportedKeyMaterialResponse struct {
-	KeyId         *string `json:"KeyId,omitempty"`
-	KeyMaterialId *string `json:"KeyMaterialId,omitempty"`
+	KeyId         *string `json:"KeyId,omitzero"`
+	KeyMaterialId *string `json:"KeyMaterialId,omitzero"`
 }
 
 // DeriveSharedSecretRequest is the input of DeriveSharedSecret.
 type DeriveSharedSecretRequest struct {
-	KeyId                 *string        `json:"KeyId,omitempty"`                 // required
-	KeyAgreementAlgorithm *string        `json:"KeyAgreementAlgorithm,omitempty"` // required
-	PublicKey             []byte         `json:"PublicKey,omitempty"`             // required
-	GrantTokens           []string       `json:"GrantTokens,omitempty"`
-	DryRun                *bool          `json:"DryRun,omitempty"`
-	Recipient             *RecipientInfo `json:"Recipient,omitempty"`
+	KeyId                 *string        `json:"KeyId,omitzero"`                 // required
+	KeyAgreementAlgorithm *string        `json:"KeyAgreementAlgorithm,omitzero"` // required
+	PublicKey             []byte         `json:"PublicKey,omitzero"`             // required
+	GrantTokens           []string       `json:"GrantTokens,omitzero"`
+	DryRun                *bool          `json:"DryRun,omitzero"`
+	Recipient             *RecipientInfo `json:"Recipient,omitzero"`
 }
 
 // DeriveSharedSecretResponse is the output of DeriveSharedSecret.
 type DeriveSharedSecretResponse struct {
-	KeyId                  *string `json:"KeyId,omitempty"`
-	SharedSecret           []byte  `json:"SharedSecret,omitempty"` // sensitive
-	CiphertextForRecipient []byte  `json:"CiphertextForRecipient,omitempty"`
-	KeyAgreementAlgorithm  *string `json:"KeyAgreementAlgorithm,omitempty"`
-	KeyOrigin              *string `json:"KeyOrigin,omitempty"`
+	KeyId                  *string `json:"KeyId,omitzero"`
+	SharedSecret           []byte  `json:"SharedSecret,omitzero"` // sensitive
+	CiphertextForRecipient []byte  `json:"CiphertextForRecipient,omitzero"`
+	KeyAgreementAlgorithm  *string `json:"KeyAgreementAlgorithm,omitzero"`
+	KeyOrigin              *string `json:"KeyOrigin,omitzero"`
 }
 
 // DescribeCustomKeyStoresRequest is the input of DescribeCustomKeyStores.
 type DescribeCustomKeyStoresRequest struct {
-	CustomKeyStoreId   *string `json:"CustomKeyStoreId,omitempty"`
-	CustomKeyStoreName *string `json:"CustomKeyStoreName,omitempty"`
-	Limit              *int32  `json:"Limit,omitempty"`
-	Marker             *string `json:"Marker,omitempty"`
+	CustomKeyStoreId   *string `json:"CustomKeyStoreId,omitzero"`
+	CustomKeyStoreName *string `json:"CustomKeyStoreName,omitzero"`
+	Limit              *int32  `json:"Limit,omitzero"`
+	Marker             *string `json:"Marker,omitzero"`
 }
 
 // DescribeCustomKeyStoresResponse is the output of DescribeCustomKeyStores.
 type DescribeCustomKeyStoresResponse struct {
-	CustomKeyStores []CustomKeyStoresListEntry `json:"CustomKeyStores,omitempty"`
-	NextMarker      *string                    `json:"NextMarker,omitempty"`
-	Truncated       *bool                      `json:"Truncated,omitempty"`
+	CustomKeyStores []CustomKeyStoresListEntry `json:"CustomKeyStores,omitzero"`
+	NextMarker      *string                    `json:"NextMarker,omitzero"`
+	Truncated       *bool                      `json:"Truncated,omitzero"`
 }
 
 // DescribeKeyRequest is the input of DescribeKey.
 type DescribeKeyRequest struct {
-	KeyId       *string  `json:"KeyId,omitempty"` // required
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	KeyId       *string  `json:"KeyId,omitzero"` // required
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 }
 
 // DescribeKeyResponse is the output of DescribeKey.
 type DescribeKeyResponse struct {
-	KeyMetadata *KeyMetadata `json:"KeyMetadata,omitempty"`
+	KeyMetadata *KeyMetadata `json:"KeyMetadata,omitzero"`
 }
 
 // DisableKeyRequest is the input of DisableKey.
 type DisableKeyRequest struct {
-	KeyId *string `json:"KeyId,omitempty"` // required
+	KeyId *string `json:"KeyId,omitzero"` // required
 }
 
 // DisableKeyRotationRequest is the input of DisableKeyRotation.
 type DisableKeyRotationRequest struct {
-	KeyId *string `json:"KeyId,omitempty"` // required
+	KeyId *string `json:"KeyId,omitzero"` // required
 }
 
 // DisconnectCustomKeyStoreRequest is the input of DisconnectCustomKeyStore.
 type DisconnectCustomKeyStoreRequest struct {
-	CustomKeyStoreId *string `json:"CustomKeyStoreId,omitempty"` // required
+	CustomKeyStoreId *string `json:"CustomKeyStoreId,omitzero"` // required
 }
 
 // DisconnectCustomKeyStoreResponse is the output of DisconnectCustomKeyStore.
@@ -679,565 +679,565 @@ type DisconnectCustomKeyStoreResponse struct {
 
 // EnableKeyRequest is the input of EnableKey.
 type EnableKeyRequest struct {
-	KeyId *string `json:"KeyId,omitempty"` // required
+	KeyId *string `json:"KeyId,omitzero"` // required
 }
 
 // EnableKeyRotationRequest is the input of EnableKeyRotation.
 type EnableKeyRotationRequest struct {
-	KeyId                *string `json:"KeyId,omitempty"` // required
-	RotationPeriodInDays *int32  `json:"RotationPeriodInDays,omitempty"`
+	KeyId                *string `json:"KeyId,omitzero"` // required
+	RotationPeriodInDays *int32  `json:"RotationPeriodInDays,omitzero"`
 }
 
 // EncryptRequest is the input of Encrypt.
 type EncryptRequest struct {
-	KeyId               *string           `json:"KeyId,omitempty"`     // required
-	Plaintext           []byte            `json:"Plaintext,omitempty"` // required; sensitive
-	EncryptionContext   map[string]string `json:"EncryptionContext,omitempty"`
-	GrantTokens         []string          `json:"GrantTokens,omitempty"`
-	EncryptionAlgorithm *string           `json:"EncryptionAlgorithm,omitempty"`
-	DryRun              *bool             `json:"DryRun,omitempty"`
+	KeyId               *string           `json:"KeyId,omitzero"`     // required
+	Plaintext           []byte            `json:"Plaintext,omitzero"` // required; sensitive
+	EncryptionContext   map[string]string `json:"EncryptionContext,omitzero"`
+	GrantTokens         []string          `json:"GrantTokens,omitzero"`
+	EncryptionAlgorithm *string           `json:"EncryptionAlgorithm,omitzero"`
+	DryRun              *bool             `json:"DryRun,omitzero"`
 }
 
 // EncryptResponse is the output of Encrypt.
 type EncryptResponse struct {
-	CiphertextBlob      []byte  `json:"CiphertextBlob,omitempty"`
-	KeyId               *string `json:"KeyId,omitempty"`
-	EncryptionAlgorithm *string `json:"EncryptionAlgorithm,omitempty"`
+	CiphertextBlob      []byte  `json:"CiphertextBlob,omitzero"`
+	KeyId               *string `json:"KeyId,omitzero"`
+	EncryptionAlgorithm *string `json:"EncryptionAlgorithm,omitzero"`
 }
 
 // GenerateDataKeyPairRequest is the input of GenerateDataKeyPair.
 type GenerateDataKeyPairRequest struct {
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
-	KeyId             *string           `json:"KeyId,omitempty"`       // required
-	KeyPairSpec       *string           `json:"KeyPairSpec,omitempty"` // required
-	GrantTokens       []string          `json:"GrantTokens,omitempty"`
-	Recipient         *RecipientInfo    `json:"Recipient,omitempty"`
-	DryRun            *bool             `json:"DryRun,omitempty"`
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
+	KeyId             *string           `json:"KeyId,omitzero"`       // required
+	KeyPairSpec       *string           `json:"KeyPairSpec,omitzero"` // required
+	GrantTokens       []string          `json:"GrantTokens,omitzero"`
+	Recipient         *RecipientInfo    `json:"Recipient,omitzero"`
+	DryRun            *bool             `json:"DryRun,omitzero"`
 }
 
 // GenerateDataKeyPairResponse is the output of GenerateDataKeyPair.
 type GenerateDataKeyPairResponse struct {
-	PrivateKeyCiphertextBlob []byte  `json:"PrivateKeyCiphertextBlob,omitempty"`
-	PrivateKeyPlaintext      []byte  `json:"PrivateKeyPlaintext,omitempty"` // sensitive
-	PublicKey                []byte  `json:"PublicKey,omitempty"`
-	KeyId                    *string `json:"KeyId,omitempty"`
-	KeyPairSpec              *string `json:"KeyPairSpec,omitempty"`
-	CiphertextForRecipient   []byte  `json:"CiphertextForRecipient,omitempty"`
-	KeyMaterialId            *string `json:"KeyMaterialId,omitempty"`
+	PrivateKeyCiphertextBlob []byte  `json:"PrivateKeyCiphertextBlob,omitzero"`
+	PrivateKeyPlaintext      []byte  `json:"PrivateKeyPlaintext,omitzero"` // sensitive
+	PublicKey                []byte  `json:"PublicKey,omitzero"`
+	KeyId                    *string `json:"KeyId,omitzero"`
+	KeyPairSpec              *string `json:"KeyPairSpec,omitzero"`
+	CiphertextForRecipient   []byte  `json:"CiphertextForRecipient,omitzero"`
+	KeyMaterialId            *string `json:"KeyMaterialId,omitzero"`
 }
 
 // GenerateDataKeyPairWithoutPlaintextRequest is the input of
 // GenerateDataKeyPairWithoutPlaintext.
 type GenerateDataKeyPairWithoutPlaintextRequest struct {
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
-	KeyId             *string           `json:"KeyId,omitempty"`       // required
-	KeyPairSpec       *string           `json:"KeyPairSpec,omitempty"` // required
-	GrantTokens       []string          `json:"GrantTokens,omitempty"`
-	DryRun            *bool             `json:"DryRun,omitempty"`
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
+	KeyId             *string           `json:"KeyId,omitzero"`       // required
+	KeyPairSpec       *string           `json:"KeyPairSpec,omitzero"` // required
+	GrantTokens       []string          `json:"GrantTokens,omitzero"`
+	DryRun            *bool             `json:"DryRun,omitzero"`
 }
 
 // GenerateDataKeyPairWithoutPlaintextResponse is the output of
 // GenerateDataKeyPairWithoutPlaintext.
 type GenerateDataKeyPairWithoutPlaintextResponse struct {
-	PrivateKeyCiphertextBlob []byte  `json:"PrivateKeyCiphertextBlob,omitempty"`
-	PublicKey                []byte  `json:"PublicKey,omitempty"`
-	KeyId                    *string `json:"KeyId,omitempty"`
-	KeyPairSpec              *string `json:"KeyPairSpec,omitempty"`
-	KeyMaterialId            *string `json:"KeyMaterialId,omitempty"`
+	PrivateKeyCiphertextBlob []byte  `json:"PrivateKeyCiphertextBlob,omitzero"`
+	PublicKey                []byte  `json:"PublicKey,omitzero"`
+	KeyId                    *string `json:"KeyId,omitzero"`
+	KeyPairSpec              *string `json:"KeyPairSpec,omitzero"`
+	KeyMaterialId            *string `json:"KeyMaterialId,omitzero"`
 }
 
 // GenerateDataKeyRequest is the input of GenerateDataKey.
 type GenerateDataKeyRequest struct {
-	KeyId             *string           `json:"KeyId,omitempty"` // required
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
-	NumberOfBytes     *int32            `json:"NumberOfBytes,omitempty"`
-	KeySpec           *string           `json:"KeySpec,omitempty"`
-	GrantTokens       []string          `json:"GrantTokens,omitempty"`
-	Recipient         *RecipientInfo    `json:"Recipient,omitempty"`
-	DryRun            *bool             `json:"DryRun,omitempty"`
+	KeyId             *string           `json:"KeyId,omitzero"` // required
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
+	NumberOfBytes     *int32            `json:"NumberOfBytes,omitzero"`
+	KeySpec           *string           `json:"KeySpec,omitzero"`
+	GrantTokens       []string          `json:"GrantTokens,omitzero"`
+	Recipient         *RecipientInfo    `json:"Recipient,omitzero"`
+	DryRun            *bool             `json:"DryRun,omitzero"`
 }
 
 // GenerateDataKeyResponse is the output of GenerateDataKey.
 type GenerateDataKeyResponse struct {
-	CiphertextBlob         []byte  `json:"CiphertextBlob,omitempty"`
-	Plaintext              []byte  `json:"Plaintext,omitempty"` // sensitive
-	KeyId                  *string `json:"KeyId,omitempty"`
-	CiphertextForRecipient []byte  `json:"CiphertextForRecipient,omitempty"`
-	KeyMaterialId          *string `json:"KeyMaterialId,omitempty"`
+	CiphertextBlob         []byte  `json:"CiphertextBlob,omitzero"`
+	Plaintext              []byte  `json:"Plaintext,omitzero"` // sensitive
+	KeyId                  *string `json:"KeyId,omitzero"`
+	CiphertextForRecipient []byte  `json:"CiphertextForRecipient,omitzero"`
+	KeyMaterialId          *string `json:"KeyMaterialId,omitzero"`
 }
 
 // GenerateDataKeyWithoutPlaintextRequest is the input of
 // GenerateDataKeyWithoutPlaintext.
 type GenerateDataKeyWithoutPlaintextRequest struct {
-	KeyId             *string           `json:"KeyId,omitempty"` // required
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
-	KeySpec           *string           `json:"KeySpec,omitempty"`
-	NumberOfBytes     *int32            `json:"NumberOfBytes,omitempty"`
-	GrantTokens       []string          `json:"GrantTokens,omitempty"`
-	DryRun            *bool             `json:"DryRun,omitempty"`
+	KeyId             *string           `json:"KeyId,omitzero"` // required
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
+	KeySpec           *string           `json:"KeySpec,omitzero"`
+	NumberOfBytes     *int32            `json:"NumberOfBytes,omitzero"`
+	GrantTokens       []string          `json:"GrantTokens,omitzero"`
+	DryRun            *bool             `json:"DryRun,omitzero"`
 }
 
 // GenerateDataKeyWithoutPlaintextResponse is the output of
 // GenerateDataKeyWithoutPlaintext.
 type GenerateDataKeyWithoutPlaintextResponse struct {
-	CiphertextBlob []byte  `json:"CiphertextBlob,omitempty"`
-	KeyId          *string `json:"KeyId,omitempty"`
-	KeyMaterialId  *string `json:"KeyMaterialId,omitempty"`
+	CiphertextBlob []byte  `json:"CiphertextBlob,omitzero"`
+	KeyId          *string `json:"KeyId,omitzero"`
+	KeyMaterialId  *string `json:"KeyMaterialId,omitzero"`
 }
 
 // GenerateMacRequest is the input of GenerateMac.
 type GenerateMacRequest struct {
-	Message      []byte   `json:"Message,omitempty"`      // required; sensitive
-	KeyId        *string  `json:"KeyId,omitempty"`        // required
-	MacAlgorithm *string  `json:"MacAlgorithm,omitempty"` // required
-	GrantTokens  []string `json:"GrantTokens,omitempty"`
-	DryRun       *bool    `json:"DryRun,omitempty"`
+	Message      []byte   `json:"Message,omitzero"`      // required; sensitive
+	KeyId        *string  `json:"KeyId,omitzero"`        // required
+	MacAlgorithm *string  `json:"MacAlgorithm,omitzero"` // required
+	GrantTokens  []string `json:"GrantTokens,omitzero"`
+	DryRun       *bool    `json:"DryRun,omitzero"`
 }
 
 // GenerateMacResponse is the output of GenerateMac.
 type GenerateMacResponse struct {
-	Mac          []byte  `json:"Mac,omitempty"`
-	MacAlgorithm *string `json:"MacAlgorithm,omitempty"`
-	KeyId        *string `json:"KeyId,omitempty"`
+	Mac          []byte  `json:"Mac,omitzero"`
+	MacAlgorithm *string `json:"MacAlgorithm,omitzero"`
+	KeyId        *string `json:"KeyId,omitzero"`
 }
 
 // GenerateRandomRequest is the input of GenerateRandom.
 type GenerateRandomRequest struct {
-	NumberOfBytes    *int32         `json:"NumberOfBytes,omitempty"`
-	CustomKeyStoreId *string        `json:"CustomKeyStoreId,omitempty"`
-	Recipient        *RecipientInfo `json:"Recipient,omitempty"`
+	NumberOfBytes    *int32         `json:"NumberOfBytes,omitzero"`
+	CustomKeyStoreId *string        `json:"CustomKeyStoreId,omitzero"`
+	Recipient        *RecipientInfo `json:"Recipient,omitzero"`
 }
 
 // GenerateRandomResponse is the output of GenerateRandom.
 type GenerateRandomResponse struct {
-	Plaintext              []byte `json:"Plaintext,omitempty"` // sensitive
-	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitempty"`
+	Plaintext              []byte `json:"Plaintext,omitzero"` // sensitive
+	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitzero"`
 }
 
 // GetKeyLastUsageRequest is the input of GetKeyLastUsage.
 type GetKeyLastUsageRequest struct {
-	KeyId *string `json:"KeyId,omitempty"` // required
+	KeyId *string `json:"KeyId,omitzero"` // required
 }
 
 // GetKeyLastUsageResponse is the output of GetKeyLastUsage.
 type GetKeyLastUsageResponse struct {
-	KeyId             *string           `json:"KeyId,omitempty"`
-	KeyLastUsage      *KeyLastUsageData `json:"KeyLastUsage,omitempty"`
-	TrackingStartDate *awsjson.Time     `json:"TrackingStartDate,omitempty"`
-	KeyCreationDate   *awsjson.Time     `json:"KeyCreationDate,omitempty"`
+	KeyId             *string           `json:"KeyId,omitzero"`
+	KeyLastUsage      *KeyLastUsageData `json:"KeyLastUsage,omitzero"`
+	TrackingStartDate *awsjson.Time     `json:"TrackingStartDate,omitzero"`
+	KeyCreationDate   *awsjson.Time     `json:"KeyCreationDate,omitzero"`
 }
 
 // GetKeyPolicyRequest is the input of GetKeyPolicy.
 type GetKeyPolicyRequest struct {
-	KeyId      *string `json:"KeyId,omitempty"` // required
-	PolicyName *string `json:"PolicyName,omitempty"`
+	KeyId      *string `json:"KeyId,omitzero"` // required
+	PolicyName *string `json:"PolicyName,omitzero"`
 }
 
 // GetKeyPolicyResponse is the output of GetKeyPolicy.
 type GetKeyPolicyResponse struct {
-	Policy     *string `json:"Policy,omitempty"`
-	PolicyName *string `json:"PolicyName,omitempty"`
+	Policy     *string `json:"Policy,omitzero"`
+	PolicyName *string `json:"PolicyName,omitzero"`
 }
 
 // GetKeyRotationStatusRequest is the input of GetKeyRotationStatus.
 type GetKeyRotationStatusRequest struct {
-	KeyId *string `json:"KeyId,omitempty"` // required
+	KeyId *string `json:"KeyId,omitzero"` // required
 }
 
 // GetKeyRotationStatusResponse is the output of GetKeyRotationStatus.
 type GetKeyRotationStatusResponse struct {
-	KeyRotationEnabled        *bool         `json:"KeyRotationEnabled,omitempty"`
-	KeyId                     *string       `json:"KeyId,omitempty"`
-	RotationPeriodInDays      *int32        `json:"RotationPeriodInDays,omitempty"`
-	NextRotationDate          *awsjson.Time `json:"NextRotationDate,omitempty"`
-	OnDemandRotationStartDate *awsjson.Time `json:"OnDemandRotationStartDate,omitempty"`
+	KeyRotationEnabled        *bool         `json:"KeyRotationEnabled,omitzero"`
+	KeyId                     *string       `json:"KeyId,omitzero"`
+	RotationPeriodInDays      *int32        `json:"RotationPeriodInDays,omitzero"`
+	NextRotationDate          *awsjson.Time `json:"NextRotationDate,omitzero"`
+	OnDemandRotationStartDate *awsjson.Time `json:"OnDemandRotationStartDate,omitzero"`
 }
 
 // GetParametersForImportRequest is the input of GetParametersForImport.
 type GetParametersForImportRequest struct {
-	KeyId             *string `json:"KeyId,omitempty"`             // required
-	WrappingAlgorithm *string `json:"WrappingAlgorithm,omitempty"` // required
-	WrappingKeySpec   *string `json:"WrappingKeySpec,omitempty"`   // required
+	KeyId             *string `json:"KeyId,omitzero"`             // required
+	WrappingAlgorithm *string `json:"WrappingAlgorithm,omitzero"` // required
+	WrappingKeySpec   *string `json:"WrappingKeySpec,omitzero"`   // required
 }
 
 // GetParametersForImportResponse is the output of GetParametersForImport.
 type GetParametersForImportResponse struct {
-	KeyId             *string       `json:"KeyId,omitempty"`
-	ImportToken       []byte        `json:"ImportToken,omitempty"`
-	PublicKey         []byte        `json:"PublicKey,omitempty"` // sensitive
-	ParametersValidTo *awsjson.Time `json:"ParametersValidTo,omitempty"`
+	KeyId             *string       `json:"KeyId,omitzero"`
+	ImportToken       []byte        `json:"ImportToken,omitzero"`
+	PublicKey         []byte        `json:"PublicKey,omitzero"` // sensitive
+	ParametersValidTo *awsjson.Time `json:"ParametersValidTo,omitzero"`
 }
 
 // GetPublicKeyRequest is the input of GetPublicKey.
 type GetPublicKeyRequest struct {
-	KeyId       *string  `json:"KeyId,omitempty"` // required
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	KeyId       *string  `json:"KeyId,omitzero"` // required
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 }
 
 // GetPublicKeyResponse is the output of GetPublicKey.
 type GetPublicKeyResponse struct {
-	KeyId                  *string  `json:"KeyId,omitempty"`
-	PublicKey              []byte   `json:"PublicKey,omitempty"`
-	CustomerMasterKeySpec  *string  `json:"CustomerMasterKeySpec,omitempty"` // deprecated in the model
-	KeySpec                *string  `json:"KeySpec,omitempty"`
-	KeyUsage               *string  `json:"KeyUsage,omitempty"`
-	EncryptionAlgorithms   []string `json:"EncryptionAlgorithms,omitempty"`
-	SigningAlgorithms      []string `json:"SigningAlgorithms,omitempty"`
-	KeyAgreementAlgorithms []string `json:"KeyAgreementAlgorithms,omitempty"`
+	KeyId                  *string  `json:"KeyId,omitzero"`
+	PublicKey              []byte   `json:"PublicKey,omitzero"`
+	CustomerMasterKeySpec  *string  `json:"CustomerMasterKeySpec,omitzero"` // deprecated in the model
+	KeySpec                *string  `json:"KeySpec,omitzero"`
+	KeyUsage               *string  `json:"KeyUsage,omitzero"`
+	EncryptionAlgorithms   []string `json:"EncryptionAlgorithms,omitzero"`
+	SigningAlgorithms      []string `json:"SigningAlgorithms,omitzero"`
+	KeyAgreementAlgorithms []string `json:"KeyAgreementAlgorithms,omitzero"`
 }
 
 // GrantConstraints is nested in CreateGrantRequest and GrantListEntry.
 type GrantConstraints struct {
-	EncryptionContextSubset map[string]string `json:"EncryptionContextSubset,omitempty"`
-	EncryptionContextEquals map[string]string `json:"EncryptionContextEquals,omitempty"`
+	EncryptionContextSubset map[string]string `json:"EncryptionContextSubset,omitzero"`
+	EncryptionContextEquals map[string]string `json:"EncryptionContextEquals,omitzero"`
 }
 
 // GrantListEntry is nested in ListGrantsResponse.
 type GrantListEntry struct {
-	KeyId             *string           `json:"KeyId,omitempty"`
-	GrantId           *string           `json:"GrantId,omitempty"`
-	Name              *string           `json:"Name,omitempty"`
-	CreationDate      *awsjson.Time     `json:"CreationDate,omitempty"`
-	GranteePrincipal  *string           `json:"GranteePrincipal,omitempty"`
-	RetiringPrincipal *string           `json:"RetiringPrincipal,omitempty"`
-	IssuingAccount    *string           `json:"IssuingAccount,omitempty"`
-	Operations        []string          `json:"Operations,omitempty"`
-	Constraints       *GrantConstraints `json:"Constraints,omitempty"`
+	KeyId             *string           `json:"KeyId,omitzero"`
+	GrantId           *string           `json:"GrantId,omitzero"`
+	Name              *string           `json:"Name,omitzero"`
+	CreationDate      *awsjson.Time     `json:"CreationDate,omitzero"`
+	GranteePrincipal  *string           `json:"GranteePrincipal,omitzero"`
+	RetiringPrincipal *string           `json:"RetiringPrincipal,omitzero"`
+	IssuingAccount    *string           `json:"IssuingAccount,omitzero"`
+	Operations        []string          `json:"Operations,omitzero"`
+	Constraints       *GrantConstraints `json:"Constraints,omitzero"`
 }
 
 // ImportKeyMaterialRequest is the input of ImportKeyMaterial.
 type ImportKeyMaterialRequest struct {
-	KeyId                  *string       `json:"KeyId,omitempty"`                // required
-	ImportToken            []byte        `json:"ImportToken,omitempty"`          // required
-	EncryptedKeyMaterial   []byte        `json:"EncryptedKeyMaterial,omitempty"` // required
-	ValidTo                *awsjson.Time `json:"ValidTo,omitempty"`
-	ExpirationModel        *string       `json:"ExpirationModel,omitempty"`
-	ImportType             *string       `json:"ImportType,omitempty"`
-	KeyMaterialDescription *string       `json:"KeyMaterialDescription,omitempty"`
-	KeyMaterialId          *string       `json:"KeyMaterialId,omitempty"`
+	KeyId                  *string       `json:"KeyId,omitzero"`                // required
+	ImportToken            []byte        `json:"ImportToken,omitzero"`          // required
+	EncryptedKeyMaterial   []byte        `json:"EncryptedKeyMaterial,omitzero"` // required
+	ValidTo                *awsjson.Time `json:"ValidTo,omitzero"`
+	ExpirationModel        *string       `json:"ExpirationModel,omitzero"`
+	ImportType             *string       `json:"ImportType,omitzero"`
+	KeyMaterialDescription *string       `json:"KeyMaterialDescription,omitzero"`
+	KeyMaterialId          *string       `json:"KeyMaterialId,omitzero"`
 }
 
 // ImportKeyMaterialResponse is the output of ImportKeyMaterial.
 type ImportKeyMaterialResponse struct {
-	KeyId         *string `json:"KeyId,omitempty"`
-	KeyMaterialId *string `json:"KeyMaterialId,omitempty"`
+	KeyId         *string `json:"KeyId,omitzero"`
+	KeyMaterialId *string `json:"KeyMaterialId,omitzero"`
 }
 
 // KeyLastUsageData is nested in GetKeyLastUsageResponse.
 type KeyLastUsageData struct {
-	Operation         *string       `json:"Operation,omitempty"`
-	Timestamp         *awsjson.Time `json:"Timestamp,omitempty"`
-	CloudTrailEventId *string       `json:"CloudTrailEventId,omitempty"`
-	KmsRequestId      *string       `json:"KmsRequestId,omitempty"`
+	Operation         *string       `json:"Operation,omitzero"`
+	Timestamp         *awsjson.Time `json:"Timestamp,omitzero"`
+	CloudTrailEventId *string       `json:"CloudTrailEventId,omitzero"`
+	KmsRequestId      *string       `json:"KmsRequestId,omitzero"`
 }
 
 // KeyListEntry is nested in ListKeysResponse.
 type KeyListEntry struct {
-	KeyId  *string `json:"KeyId,omitempty"`
-	KeyArn *string `json:"KeyArn,omitempty"`
+	KeyId  *string `json:"KeyId,omitzero"`
+	KeyArn *string `json:"KeyArn,omitzero"`
 }
 
 // KeyMetadata is nested in CreateKeyResponse, DescribeKeyResponse and
 // ReplicateKeyResponse.
 type KeyMetadata struct {
-	AWSAccountId                *string                   `json:"AWSAccountId,omitempty"`
-	KeyId                       *string                   `json:"KeyId,omitempty"` // required
-	Arn                         *string                   `json:"Arn,omitempty"`
-	CreationDate                *awsjson.Time             `json:"CreationDate,omitempty"`
-	Enabled                     *bool                     `json:"Enabled,omitempty"`
-	Description                 *string                   `json:"Description,omitempty"`
-	KeyUsage                    *string                   `json:"KeyUsage,omitempty"`
-	KeyState                    *string                   `json:"KeyState,omitempty"`
-	DeletionDate                *awsjson.Time             `json:"DeletionDate,omitempty"`
-	ValidTo                     *awsjson.Time             `json:"ValidTo,omitempty"`
-	Origin                      *string                   `json:"Origin,omitempty"`
-	CustomKeyStoreId            *string                   `json:"CustomKeyStoreId,omitempty"`
-	CloudHsmClusterId           *string                   `json:"CloudHsmClusterId,omitempty"`
-	ExpirationModel             *string                   `json:"ExpirationModel,omitempty"`
-	KeyManager                  *string                   `json:"KeyManager,omitempty"`
-	CustomerMasterKeySpec       *string                   `json:"CustomerMasterKeySpec,omitempty"` // deprecated in the model
-	KeySpec                     *string                   `json:"KeySpec,omitempty"`
-	EncryptionAlgorithms        []string                  `json:"EncryptionAlgorithms,omitempty"`
-	SigningAlgorithms           []string                  `json:"SigningAlgorithms,omitempty"`
-	KeyAgreementAlgorithms      []string                  `json:"KeyAgreementAlgorithms,omitempty"`
-	MultiRegion                 *bool                     `json:"MultiRegion,omitempty"`
-	MultiRegionConfiguration    *MultiRegionConfiguration `json:"MultiRegionConfiguration,omitempty"`
-	PendingDeletionWindowInDays *int32                    `json:"PendingDeletionWindowInDays,omitempty"`
-	MacAlgorithms               []string                  `json:"MacAlgorithms,omitempty"`
-	XksKeyConfiguration         *XksKeyConfigurationType  `json:"XksKeyConfiguration,omitempty"`
-	CurrentKeyMaterialId        *string                   `json:"CurrentKeyMaterialId,omitempty"`
+	AWSAccountId                *string                   `json:"AWSAccountId,omitzero"`
+	KeyId                       *string                   `json:"KeyId,omitzero"` // required
+	Arn                         *string                   `json:"Arn,omitzero"`
+	CreationDate                *awsjson.Time             `json:"CreationDate,omitzero"`
+	Enabled                     *bool                     `json:"Enabled,omitzero"`
+	Description                 *string                   `json:"Description,omitzero"`
+	KeyUsage                    *string                   `json:"KeyUsage,omitzero"`
+	KeyState                    *string                   `json:"KeyState,omitzero"`
+	DeletionDate                *awsjson.Time             `json:"DeletionDate,omitzero"`
+	ValidTo                     *awsjson.Time             `json:"ValidTo,omitzero"`
+	Origin                      *string                   `json:"Origin,omitzero"`
+	CustomKeyStoreId            *string                   `json:"CustomKeyStoreId,omitzero"`
+	CloudHsmClusterId           *string                   `json:"CloudHsmClusterId,omitzero"`
+	ExpirationModel             *string                   `json:"ExpirationModel,omitzero"`
+	KeyManager                  *string                   `json:"KeyManager,omitzero"`
+	CustomerMasterKeySpec       *string                   `json:"CustomerMasterKeySpec,omitzero"` // deprecated in the model
+	KeySpec                     *string                   `json:"KeySpec,omitzero"`
+	EncryptionAlgorithms        []string                  `json:"EncryptionAlgorithms,omitzero"`
+	SigningAlgorithms           []string                  `json:"SigningAlgorithms,omitzero"`
+	KeyAgreementAlgorithms      []string                  `json:"KeyAgreementAlgorithms,omitzero"`
+	MultiRegion                 *bool                     `json:"MultiRegion,omitzero"`
+	MultiRegionConfiguration    *MultiRegionConfiguration `json:"MultiRegionConfiguration,omitzero"`
+	PendingDeletionWindowInDays *int32                    `json:"PendingDeletionWindowInDays,omitzero"`
+	MacAlgorithms               []string                  `json:"MacAlgorithms,omitzero"`
+	XksKeyConfiguration         *XksKeyConfigurationType  `json:"XksKeyConfiguration,omitzero"`
+	CurrentKeyMaterialId        *string                   `json:"CurrentKeyMaterialId,omitzero"`
 }
 
 // ListAliasesRequest is the input of ListAliases.
 type ListAliasesRequest struct {
-	KeyId  *string `json:"KeyId,omitempty"`
-	Limit  *int32  `json:"Limit,omitempty"`
-	Marker *string `json:"Marker,omitempty"`
+	KeyId  *string `json:"KeyId,omitzero"`
+	Limit  *int32  `json:"Limit,omitzero"`
+	Marker *string `json:"Marker,omitzero"`
 }
 
 // ListAliasesResponse is the output of ListAliases.
 type ListAliasesResponse struct {
-	Aliases    []AliasListEntry `json:"Aliases,omitempty"`
-	NextMarker *string          `json:"NextMarker,omitempty"`
-	Truncated  *bool            `json:"Truncated,omitempty"`
+	Aliases    []AliasListEntry `json:"Aliases,omitzero"`
+	NextMarker *string          `json:"NextMarker,omitzero"`
+	Truncated  *bool            `json:"Truncated,omitzero"`
 }
 
 // ListGrantsRequest is the input of ListGrants.
 type ListGrantsRequest struct {
-	Limit            *int32  `json:"Limit,omitempty"`
-	Marker           *string `json:"Marker,omitempty"`
-	KeyId            *string `json:"KeyId,omitempty"` // required
-	GrantId          *string `json:"GrantId,omitempty"`
-	GranteePrincipal *string `json:"GranteePrincipal,omitempty"`
+	Limit            *int32  `json:"Limit,omitzero"`
+	Marker           *string `json:"Marker,omitzero"`
+	KeyId            *string `json:"KeyId,omitzero"` // required
+	GrantId          *string `json:"GrantId,omitzero"`
+	GranteePrincipal *string `json:"GranteePrincipal,omitzero"`
 }
 
 // ListGrantsResponse is the output of ListGrants and the output of
 // ListRetirableGrants.
 type ListGrantsResponse struct {
-	Grants     []GrantListEntry `json:"Grants,omitempty"`
-	NextMarker *string          `json:"NextMarker,omitempty"`
-	Truncated  *bool            `json:"Truncated,omitempty"`
+	Grants     []GrantListEntry `json:"Grants,omitzero"`
+	NextMarker *string          `json:"NextMarker,omitzero"`
+	Truncated  *bool            `json:"Truncated,omitzero"`
 }
 
 // ListKeyPoliciesRequest is the input of ListKeyPolicies.
 type ListKeyPoliciesRequest struct {
-	KeyId  *string `json:"KeyId,omitempty"` // required
-	Limit  *int32  `json:"Limit,omitempty"`
-	Marker *string `json:"Marker,omitempty"`
+	KeyId  *string `json:"KeyId,omitzero"` // required
+	Limit  *int32  `json:"Limit,omitzero"`
+	Marker *string `json:"Marker,omitzero"`
 }
 
 // ListKeyPoliciesResponse is the output of ListKeyPolicies.
 type ListKeyPoliciesResponse struct {
-	PolicyNames []string `json:"PolicyNames,omitempty"`
-	NextMarker  *string  `json:"NextMarker,omitempty"`
-	Truncated   *bool    `json:"Truncated,omitempty"`
+	PolicyNames []string `json:"PolicyNames,omitzero"`
+	NextMarker  *string  `json:"NextMarker,omitzero"`
+	Truncated   *bool    `json:"Truncated,omitzero"`
 }
 
 // ListKeyRotationsRequest is the input of ListKeyRotations.
 type ListKeyRotationsRequest struct {
-	KeyId              *string `json:"KeyId,omitempty"` // required
-	IncludeKeyMaterial *string `json:"IncludeKeyMaterial,omitempty"`
-	Limit              *int32  `json:"Limit,omitempty"`
-	Marker             *string `json:"Marker,omitempty"`
+	KeyId              *string `json:"KeyId,omitzero"` // required
+	IncludeKeyMaterial *string `json:"IncludeKeyMaterial,omitzero"`
+	Limit              *int32  `json:"Limit,omitzero"`
+	Marker             *string `json:"Marker,omitzero"`
 }
 
 // ListKeyRotationsResponse is the output of ListKeyRotations.
 type ListKeyRotationsResponse struct {
-	Rotations  []RotationsListEntry `json:"Rotations,omitempty"`
-	NextMarker *string              `json:"NextMarker,omitempty"`
-	Truncated  *bool                `json:"Truncated,omitempty"`
+	Rotations  []RotationsListEntry `json:"Rotations,omitzero"`
+	NextMarker *string              `json:"NextMarker,omitzero"`
+	Truncated  *bool                `json:"Truncated,omitzero"`
 }
 
 // ListKeysRequest is the input of ListKeys.
 type ListKeysRequest struct {
-	Limit  *int32  `json:"Limit,omitempty"`
-	Marker *string `json:"Marker,omitempty"`
+	Limit  *int32  `json:"Limit,omitzero"`
+	Marker *string `json:"Marker,omitzero"`
 }
 
 // ListKeysResponse is the output of ListKeys.
 type ListKeysResponse struct {
-	Keys       []KeyListEntry `json:"Keys,omitempty"`
-	NextMarker *string        `json:"NextMarker,omitempty"`
-	Truncated  *bool          `json:"Truncated,omitempty"`
+	Keys       []KeyListEntry `json:"Keys,omitzero"`
+	NextMarker *string        `json:"NextMarker,omitzero"`
+	Truncated  *bool          `json:"Truncated,omitzero"`
 }
 
 // ListResourceTagsRequest is the input of ListResourceTags.
 type ListResourceTagsRequest struct {
-	KeyId  *string `json:"KeyId,omitempty"` // required
-	Limit  *int32  `json:"Limit,omitempty"`
-	Marker *string `json:"Marker,omitempty"`
+	KeyId  *string `json:"KeyId,omitzero"` // required
+	Limit  *int32  `json:"Limit,omitzero"`
+	Marker *string `json:"Marker,omitzero"`
 }
 
 // ListResourceTagsResponse is the output of ListResourceTags.
 type ListResourceTagsResponse struct {
-	Tags       []Tag   `json:"Tags,omitempty"`
-	NextMarker *string `json:"NextMarker,omitempty"`
-	Truncated  *bool   `json:"Truncated,omitempty"`
+	Tags       []Tag   `json:"Tags,omitzero"`
+	NextMarker *string `json:"NextMarker,omitzero"`
+	Truncated  *bool   `json:"Truncated,omitzero"`
 }
 
 // ListRetirableGrantsRequest is the input of ListRetirableGrants.
 type ListRetirableGrantsRequest struct {
-	Limit             *int32  `json:"Limit,omitempty"`
-	Marker            *string `json:"Marker,omitempty"`
-	RetiringPrincipal *string `json:"RetiringPrincipal,omitempty"` // required
+	Limit             *int32  `json:"Limit,omitzero"`
+	Marker            *string `json:"Marker,omitzero"`
+	RetiringPrincipal *string `json:"RetiringPrincipal,omitzero"` // required
 }
 
 // MultiRegionConfiguration is nested in KeyMetadata.
 type MultiRegionConfiguration struct {
-	MultiRegionKeyType *string          `json:"MultiRegionKeyType,omitempty"`
-	PrimaryKey         *MultiRegionKey  `json:"PrimaryKey,omitempty"`
-	ReplicaKeys        []MultiRegionKey `json:"ReplicaKeys,omitempty"`
+	MultiRegionKeyType *string          `json:"MultiRegionKeyType,omitzero"`
+	PrimaryKey         *MultiRegionKey  `json:"PrimaryKey,omitzero"`
+	ReplicaKeys        []MultiRegionKey `json:"ReplicaKeys,omitzero"`
 }
 
 // MultiRegionKey is nested in MultiRegionConfiguration.
 type MultiRegionKey struct {
-	Arn    *string `json:"Arn,omitempty"`
-	Region *string `json:"Region,omitempty"`
+	Arn    *string `json:"Arn,omitzero"`
+	Region *string `json:"Region,omitzero"`
 }
 
 // PutKeyPolicyRequest is the input of PutKeyPolicy.
 type PutKeyPolicyRequest struct {
-	KeyId                          *string `json:"KeyId,omitempty"` // required
-	PolicyName                     *string `json:"PolicyName,omitempty"`
-	Policy                         *string `json:"Policy,omitempty"` // required
-	BypassPolicyLockoutSafetyCheck *bool   `json:"BypassPolicyLockoutSafetyCheck,omitempty"`
+	KeyId                          *string `json:"KeyId,omitzero"` // required
+	PolicyName                     *string `json:"PolicyName,omitzero"`
+	Policy                         *string `json:"Policy,omitzero"` // required
+	BypassPolicyLockoutSafetyCheck *bool   `json:"BypassPolicyLockoutSafetyCheck,omitzero"`
 }
 
 // ReEncryptRequest is the input of ReEncrypt.
 type ReEncryptRequest struct {
-	CiphertextBlob                 []byte            `json:"CiphertextBlob,omitempty"`
-	SourceEncryptionContext        map[string]string `json:"SourceEncryptionContext,omitempty"`
-	SourceKeyId                    *string           `json:"SourceKeyId,omitempty"`
-	DestinationKeyId               *string           `json:"DestinationKeyId,omitempty"` // required
-	DestinationEncryptionContext   map[string]string `json:"DestinationEncryptionContext,omitempty"`
-	SourceEncryptionAlgorithm      *string           `json:"SourceEncryptionAlgorithm,omitempty"`
-	DestinationEncryptionAlgorithm *string           `json:"DestinationEncryptionAlgorithm,omitempty"`
-	GrantTokens                    []string          `json:"GrantTokens,omitempty"`
-	DryRun                         *bool             `json:"DryRun,omitempty"`
-	DryRunModifiers                []string          `json:"DryRunModifiers,omitempty"`
+	CiphertextBlob                 []byte            `json:"CiphertextBlob,omitzero"`
+	SourceEncryptionContext        map[string]string `json:"SourceEncryptionContext,omitzero"`
+	SourceKeyId                    *string           `json:"SourceKeyId,omitzero"`
+	DestinationKeyId               *string           `json:"DestinationKeyId,omitzero"` // required
+	DestinationEncryptionContext   map[string]string `json:"DestinationEncryptionContext,omitzero"`
+	SourceEncryptionAlgorithm      *string           `json:"SourceEncryptionAlgorithm,omitzero"`
+	DestinationEncryptionAlgorithm *string           `json:"DestinationEncryptionAlgorithm,omitzero"`
+	GrantTokens                    []string          `json:"GrantTokens,omitzero"`
+	DryRun                         *bool             `json:"DryRun,omitzero"`
+	DryRunModifiers                []string          `json:"DryRunModifiers,omitzero"`
 }
 
 // ReEncryptResponse is the output of ReEncrypt.
 type ReEncryptResponse struct {
-	CiphertextBlob                 []byte  `json:"CiphertextBlob,omitempty"`
-	SourceKeyId                    *string `json:"SourceKeyId,omitempty"`
-	KeyId                          *string `json:"KeyId,omitempty"`
-	SourceEncryptionAlgorithm      *string `json:"SourceEncryptionAlgorithm,omitempty"`
-	DestinationEncryptionAlgorithm *string `json:"DestinationEncryptionAlgorithm,omitempty"`
-	SourceKeyMaterialId            *string `json:"SourceKeyMaterialId,omitempty"`
-	DestinationKeyMaterialId       *string `json:"DestinationKeyMaterialId,omitempty"`
+	CiphertextBlob                 []byte  `json:"CiphertextBlob,omitzero"`
+	SourceKeyId                    *string `json:"SourceKeyId,omitzero"`
+	KeyId                          *string `json:"KeyId,omitzero"`
+	SourceEncryptionAlgorithm      *string `json:"SourceEncryptionAlgorithm,omitzero"`
+	DestinationEncryptionAlgorithm *string `json:"DestinationEncryptionAlgorithm,omitzero"`
+	SourceKeyMaterialId            *string `json:"SourceKeyMaterialId,omitzero"`
+	DestinationKeyMaterialId       *string `json:"DestinationKeyMaterialId,omitzero"`
 }
 
 // RecipientInfo is nested in DecryptRequest, DeriveSharedSecretRequest,
 // GenerateDataKeyPairRequest, GenerateDataKeyRequest and GenerateRandomRequest.
 type RecipientInfo struct {
-	KeyEncryptionAlgorithm *string `json:"KeyEncryptionAlgorithm,omitempty"`
-	AttestationDocument    []byte  `json:"AttestationDocument,omitempty"`
+	KeyEncryptionAlgorithm *string `json:"KeyEncryptionAlgorithm,omitzero"`
+	AttestationDocument    []byte  `json:"AttestationDocument,omitzero"`
 }
 
 // ReplicateKeyRequest is the input of ReplicateKey.
 type ReplicateKeyRequest struct {
-	KeyId                          *string `json:"KeyId,omitempty"`         // required
-	ReplicaRegion                  *string `json:"ReplicaRegion,omitempty"` // required
-	Policy                         *string `json:"Policy,omitempty"`
-	BypassPolicyLockoutSafetyCheck *bool   `json:"BypassPolicyLockoutSafetyCheck,omitempty"`
-	Description                    *string `json:"Description,omitempty"`
-	Tags                           []Tag   `json:"Tags,omitempty"`
+	KeyId                          *string `json:"KeyId,omitzero"`         // required
+	ReplicaRegion                  *string `json:"ReplicaRegion,omitzero"` // required
+	Policy                         *string `json:"Policy,omitzero"`
+	BypassPolicyLockoutSafetyCheck *bool   `json:"BypassPolicyLockoutSafetyCheck,omitzero"`
+	Description                    *string `json:"Description,omitzero"`
+	Tags                           []Tag   `json:"Tags,omitzero"`
 }
 
 // ReplicateKeyResponse is the output of ReplicateKey.
 type ReplicateKeyResponse struct {
-	ReplicaKeyMetadata *KeyMetadata `json:"ReplicaKeyMetadata,omitempty"`
-	ReplicaPolicy      *string      `json:"ReplicaPolicy,omitempty"`
-	ReplicaTags        []Tag        `json:"ReplicaTags,omitempty"`
+	ReplicaKeyMetadata *KeyMetadata `json:"ReplicaKeyMetadata,omitzero"`
+	ReplicaPolicy      *string      `json:"ReplicaPolicy,omitzero"`
+	ReplicaTags        []Tag        `json:"ReplicaTags,omitzero"`
 }
 
 // RetireGrantRequest is the input of RetireGrant.
 type RetireGrantRequest struct {
-	GrantToken *string `json:"GrantToken,omitempty"`
-	KeyId      *string `json:"KeyId,omitempty"`
-	GrantId    *string `json:"GrantId,omitempty"`
-	DryRun     *bool   `json:"DryRun,omitempty"`
+	GrantToken *string `json:"GrantToken,omitzero"`
+	KeyId      *string `json:"KeyId,omitzero"`
+	GrantId    *string `json:"GrantId,omitzero"`
+	DryRun     *bool   `json:"DryRun,omitzero"`
 }
 
 // RevokeGrantRequest is the input of RevokeGrant.
 type RevokeGrantRequest struct {
-	KeyId   *string `json:"KeyId,omitempty"`   // required
-	GrantId *string `json:"GrantId,omitempty"` // required
-	DryRun  *bool   `json:"DryRun,omitempty"`
+	KeyId   *string `json:"KeyId,omitzero"`   // required
+	GrantId *string `json:"GrantId,omitzero"` // required
+	DryRun  *bool   `json:"DryRun,omitzero"`
 }
 
 // RotateKeyOnDemandRequest is the input of RotateKeyOnDemand.
 type RotateKeyOnDemandRequest struct {
-	KeyId *string `json:"KeyId,omitempty"` // required
+	KeyId *string `json:"KeyId,omitzero"` // required
 }
 
 // RotateKeyOnDemandResponse is the output of RotateKeyOnDemand.
 type RotateKeyOnDemandResponse struct {
-	KeyId *string `json:"KeyId,omitempty"`
+	KeyId *string `json:"KeyId,omitzero"`
 }
 
 // RotationsListEntry is nested in ListKeyRotationsResponse.
 type RotationsListEntry struct {
-	KeyId                  *string       `json:"KeyId,omitempty"`
-	KeyMaterialId          *string       `json:"KeyMaterialId,omitempty"`
-	KeyMaterialDescription *string       `json:"KeyMaterialDescription,omitempty"`
-	ImportState            *string       `json:"ImportState,omitempty"`
-	KeyMaterialState       *string       `json:"KeyMaterialState,omitempty"`
-	ExpirationModel        *string       `json:"ExpirationModel,omitempty"`
-	ValidTo                *awsjson.Time `json:"ValidTo,omitempty"`
-	RotationDate           *awsjson.Time `json:"RotationDate,omitempty"`
-	RotationType           *string       `json:"RotationType,omitempty"`
+	KeyId                  *string       `json:"KeyId,omitzero"`
+	KeyMaterialId          *string       `json:"KeyMaterialId,omitzero"`
+	KeyMaterialDescription *string       `json:"KeyMaterialDescription,omitzero"`
+	ImportState            *string       `json:"ImportState,omitzero"`
+	KeyMaterialState       *string       `json:"KeyMaterialState,omitzero"`
+	ExpirationModel        *string       `json:"ExpirationModel,omitzero"`
+	ValidTo                *awsjson.Time `json:"ValidTo,omitzero"`
+	RotationDate           *awsjson.Time `json:"RotationDate,omitzero"`
+	RotationType           *string       `json:"RotationType,omitzero"`
 }
 
 // ScheduleKeyDeletionRequest is the input of ScheduleKeyDeletion.
 type ScheduleKeyDeletionRequest struct {
-	KeyId               *string `json:"KeyId,omitempty"` // required
-	PendingWindowInDays *int32  `json:"PendingWindowInDays,omitempty"`
+	KeyId               *string `json:"KeyId,omitzero"` // required
+	PendingWindowInDays *int32  `json:"PendingWindowInDays,omitzero"`
 }
 
 // ScheduleKeyDeletionResponse is the output of ScheduleKeyDeletion.
 type ScheduleKeyDeletionResponse struct {
-	KeyId               *string       `json:"KeyId,omitempty"`
-	DeletionDate        *awsjson.Time `json:"DeletionDate,omitempty"`
-	KeyState            *string       `json:"KeyState,omitempty"`
-	PendingWindowInDays *int32        `json:"PendingWindowInDays,omitempty"`
+	KeyId               *string       `json:"KeyId,omitzero"`
+	DeletionDate        *awsjson.Time `json:"DeletionDate,omitzero"`
+	KeyState            *string       `json:"KeyState,omitzero"`
+	PendingWindowInDays *int32        `json:"PendingWindowInDays,omitzero"`
 }
 
 // SignRequest is the input of Sign.
 type SignRequest struct {
-	KeyId            *string  `json:"KeyId,omitempty"`   // required
-	Message          []byte   `json:"Message,omitempty"` // required; sensitive
-	MessageType      *string  `json:"MessageType,omitempty"`
-	GrantTokens      []string `json:"GrantTokens,omitempty"`
-	SigningAlgorithm *string  `json:"SigningAlgorithm,omitempty"` // required
-	DryRun           *bool    `json:"DryRun,omitempty"`
+	KeyId            *string  `json:"KeyId,omitzero"`   // required
+	Message          []byte   `json:"Message,omitzero"` // required; sensitive
+	MessageType      *string  `json:"MessageType,omitzero"`
+	GrantTokens      []string `json:"GrantTokens,omitzero"`
+	SigningAlgorithm *string  `json:"SigningAlgorithm,omitzero"` // required
+	DryRun           *bool    `json:"DryRun,omitzero"`
 }
 
 // SignResponse is the output of Sign.
 type SignResponse struct {
-	KeyId            *string `json:"KeyId,omitempty"`
-	Signature        []byte  `json:"Signature,omitempty"`
-	SigningAlgorithm *string `json:"SigningAlgorithm,omitempty"`
+	KeyId            *string `json:"KeyId,omitzero"`
+	Signature        []byte  `json:"Signature,omitzero"`
+	SigningAlgorithm *string `json:"SigningAlgorithm,omitzero"`
 }
 
 // Tag is nested in CreateKeyRequest, ListResourceTagsResponse,
 // ReplicateKeyRequest, ReplicateKeyResponse and TagResourceRequest.
 type Tag struct {
-	TagKey   *string `json:"TagKey,omitempty"`   // required
-	TagValue *string `json:"TagValue,omitempty"` // required
+	TagKey   *string `json:"TagKey,omitzero"`   // required
+	TagValue *string `json:"TagValue,omitzero"` // required
 }
 
 // TagResourceRequest is the input of TagResource.
 type TagResourceRequest struct {
-	KeyId *string `json:"KeyId,omitempty"` // required
-	Tags  []Tag   `json:"Tags,omitempty"`  // required
+	KeyId *string `json:"KeyId,omitzero"` // required
+	Tags  []Tag   `json:"Tags,omitzero"`  // required
 }
 
 // UntagResourceRequest is the input of UntagResource.
 type UntagResourceRequest struct {
-	KeyId   *string  `json:"KeyId,omitempty"`   // required
-	TagKeys []string `json:"TagKeys,omitempty"` // required
+	KeyId   *string  `json:"KeyId,omitzero"`   // required
+	TagKeys []string `json:"TagKeys,omitzero"` // required
 }
 
 // UpdateAliasRequest is the input of UpdateAlias.
 type UpdateAliasRequest struct {
-	AliasName   *string `json:"AliasName,omitempty"`   // required
-	TargetKeyId *string `json:"TargetKeyId,omitempty"` // required
+	AliasName   *string `json:"AliasName,omitzero"`   // required
+	TargetKeyId *string `json:"TargetKeyId,omitzero"` // required
 }
 
 // UpdateCustomKeyStoreRequest is the input of UpdateCustomKeyStore.
 type UpdateCustomKeyStoreRequest struct {
-	CustomKeyStoreId                 *string                               `json:"CustomKeyStoreId,omitempty"` // required
-	NewCustomKeyStoreName            *string                               `json:"NewCustomKeyStoreName,omitempty"`
-	KeyStorePassword                 *string                               `json:"KeyStorePassword,omitempty"` // sensitive
-	CloudHsmClusterId                *string                               `json:"CloudHsmClusterId,omitempty"`
-	XksProxyUriEndpoint              *string                               `json:"XksProxyUriEndpoint,omitempty"`
-	XksProxyUriPath                  *string                               `json:"XksProxyUriPath,omitempty"`
-	XksProxyVpcEndpointServiceName   *string                               `json:"XksProxyVpcEndpointServiceName,omitempty"`
-	XksProxyVpcEndpointServiceOwner  *string                               `json:"XksProxyVpcEndpointServiceOwner,omitempty"`
-	XksProxyAuthenticationCredential *XksProxyAuthenticationCredentialType `json:"XksProxyAuthenticationCredential,omitempty"`
-	XksProxyConnectivity             *string                               `json:"XksProxyConnectivity,omitempty"`
+	CustomKeyStoreId                 *string                               `json:"CustomKeyStoreId,omitzero"` // required
+	NewCustomKeyStoreName            *string                               `json:"NewCustomKeyStoreName,omitzero"`
+	KeyStorePassword                 *string                               `json:"KeyStorePassword,omitzero"` // sensitive
+	CloudHsmClusterId                *string                               `json:"CloudHsmClusterId,omitzero"`
+	XksProxyUriEndpoint              *string                               `json:"XksProxyUriEndpoint,omitzero"`
+	XksProxyUriPath                  *string                               `json:"XksProxyUriPath,omitzero"`
+	XksProxyVpcEndpointServiceName   *string                               `json:"XksProxyVpcEndpointServiceName,omitzero"`
+	XksProxyVpcEndpointServiceOwner  *string                               `json:"XksProxyVpcEndpointServiceOwner,omitzero"`
+	XksProxyAuthenticationCredential *XksProxyAuthenticationCredentialType `json:"XksProxyAuthenticationCredential,omitzero"`
+	XksProxyConnectivity             *string                               `json:"XksProxyConnectivity,omitzero"`
 }
 
 // UpdateCustomKeyStoreResponse is the output of UpdateCustomKeyStore.
@@ -1246,71 +1246,71 @@ type UpdateCustomKeyStoreResponse struct {
 
 // UpdateKeyDescriptionRequest is the input of UpdateKeyDescription.
 type UpdateKeyDescriptionRequest struct {
-	KeyId       *string `json:"KeyId,omitempty"`       // required
-	Description *string `json:"Description,omitempty"` // required
+	KeyId       *string `json:"KeyId,omitzero"`       // required
+	Description *string `json:"Description,omitzero"` // required
 }
 
 // UpdatePrimaryRegionRequest is the input of UpdatePrimaryRegion.
 type UpdatePrimaryRegionRequest struct {
-	KeyId         *string `json:"KeyId,omitempty"`         // required
-	PrimaryRegion *string `json:"PrimaryRegion,omitempty"` // required
+	KeyId         *string `json:"KeyId,omitzero"`         // required
+	PrimaryRegion *string `json:"PrimaryRegion,omitzero"` // required
 }
 
 // VerifyMacRequest is the input of VerifyMac.
 type VerifyMacRequest struct {
-	Message      []byte   `json:"Message,omitempty"`      // required; sensitive
-	KeyId        *string  `json:"KeyId,omitempty"`        // required
-	MacAlgorithm *string  `json:"MacAlgorithm,omitempty"` // required
-	Mac          []byte   `json:"Mac,omitempty"`          // required
-	GrantTokens  []string `json:"GrantTokens,omitempty"`
-	DryRun       *bool    `json:"DryRun,omitempty"`
+	Message      []byte   `json:"Message,omitzero"`      // required; sensitive
+	KeyId        *string  `json:"KeyId,omitzero"`        // required
+	MacAlgorithm *string  `json:"MacAlgorithm,omitzero"` // required
+	Mac          []byte   `json:"Mac,omitzero"`          // required
+	GrantTokens  []string `json:"GrantTokens,omitzero"`
+	DryRun       *bool    `json:"DryRun,omitzero"`
 }
 
 // VerifyMacResponse is the output of VerifyMac.
 type VerifyMacResponse struct {
-	KeyId        *string `json:"KeyId,omitempty"`
-	MacValid     *bool   `json:"MacValid,omitempty"`
-	MacAlgorithm *string `json:"MacAlgorithm,omitempty"`
+	KeyId        *string `json:"KeyId,omitzero"`
+	MacValid     *bool   `json:"MacValid,omitzero"`
+	MacAlgorithm *string `json:"MacAlgorithm,omitzero"`
 }
 
 // VerifyRequest is the input of Verify.
 type VerifyRequest struct {
-	KeyId            *string  `json:"KeyId,omitempty"`   // required
-	Message          []byte   `json:"Message,omitempty"` // required; sensitive
-	MessageType      *string  `json:"MessageType,omitempty"`
-	Signature        []byte   `json:"Signature,omitempty"`        // required
-	SigningAlgorithm *string  `json:"SigningAlgorithm,omitempty"` // required
-	GrantTokens      []string `json:"GrantTokens,omitempty"`
-	DryRun           *bool    `json:"DryRun,omitempty"`
+	KeyId            *string  `json:"KeyId,omitzero"`   // required
+	Message          []byte   `json:"Message,omitzero"` // required; sensitive
+	MessageType      *string  `json:"MessageType,omitzero"`
+	Signature        []byte   `json:"Signature,omitzero"`        // required
+	SigningAlgorithm *string  `json:"SigningAlgorithm,omitzero"` // required
+	GrantTokens      []string `json:"GrantTokens,omitzero"`
+	DryRun           *bool    `json:"DryRun,omitzero"`
 }
 
 // VerifyResponse is the output of Verify.
 type VerifyResponse struct {
-	KeyId            *string `json:"KeyId,omitempty"`
-	SignatureValid   *bool   `json:"SignatureValid,omitempty"`
-	SigningAlgorithm *string `json:"SigningAlgorithm,omitempty"`
+	KeyId            *string `json:"KeyId,omitzero"`
+	SignatureValid   *bool   `json:"SignatureValid,omitzero"`
+	SigningAlgorithm *string `json:"SigningAlgorithm,omitzero"`
 }
 
 // XksKeyConfigurationType is nested in KeyMetadata.
 type XksKeyConfigurationType struct {
-	Id *string `json:"Id,omitempty"`
+	Id *string `json:"Id,omitzero"`
 }
 
 // XksProxyAuthenticationCredentialType is nested in CreateCustomKeyStoreRequest
 // and UpdateCustomKeyStoreRequest.
 type XksProxyAuthenticationCredentialType struct {
-	AccessKeyId        *string `json:"AccessKeyId,omitempty"`        // required; sensitive
-	RawSecretAccessKey *string `json:"RawSecretAccessKey,omitempty"` // required; sensitive
+	AccessKeyId        *string `json:"AccessKeyId,omitzero"`        // required; sensitive
+	RawSecretAccessKey *string `json:"RawSecretAccessKey,omitzero"` // required; sensitive
 }
 
 // XksProxyConfigurationType is nested in CustomKeyStoresListEntry.
 type XksProxyConfigurationType struct {
-	Connectivity            *string `json:"Connectivity,omitempty"`
-	AccessKeyId             *string `json:"AccessKeyId,omitempty"` // sensitive
-	UriEndpoint             *string `json:"UriEndpoint,omitempty"`
-	UriPath                 *string `json:"UriPath,omitempty"`
-	VpcEndpointServiceName  *string `json:"VpcEndpointServiceName,omitempty"`
-	VpcEndpointServiceOwner *string `json:"VpcEndpointServiceOwner,omitempty"`
+	Connectivity            *string `json:"Connectivity,omitzero"`
+	AccessKeyId             *string `json:"AccessKeyId,omitzero"` // sensitive
+	UriEndpoint             *string `json:"UriEndpoint,omitzero"`
+	UriPath                 *string `json:"UriPath,omitzero"`
+	VpcEndpointServiceName  *string `json:"VpcEndpointServiceName,omitzero"`
+	VpcEndpointServiceOwner *string `json:"VpcEndpointServiceOwner,omitzero"`
 }
 
 // shapeRegistry maps each model structure above to a nil pointer of its Go

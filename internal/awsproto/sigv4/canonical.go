@@ -29,13 +29,13 @@ func (p *parsedRequest) signatureMatches(r *http.Request, key *signingKey, paylo
 	buf := p.appendCanonicalRequest((*bp)[:0], r, payload, true, omitToken)
 	crHash := sha256.Sum256(buf)
 	buf = appendStringToSign(buf[:0], p.amzDate, p.scopeStr, &crHash)
-	var got [32]byte
-	key.sign(buf, &got)
+	buf = key.appendSign(buf, buf) // the MAC lands after the string to sign
+	ok := hmac.Equal(buf[len(buf)-sha256.Size:], want[:])
 	if cap(buf) <= 64<<10 {
 		*bp = buf[:0]
 		bufPool.Put(bp)
 	}
-	return hmac.Equal(got[:], want[:])
+	return ok
 }
 
 // appendCanonicalRequest appends the SigV4 canonical request of r to dst:

@@ -109,8 +109,8 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted but does not parse: %v", perr)
 		}
 		payload, _ := payloadHash(r, body)
-		key := deriveSigningKey(cred.Secret, p.scope.Date, p.scope.Region, p.scope.Service)
-		if !p.signatureMatches(r, &key, &payload, false) && !p.signatureMatches(r, &key, &payload, true) {
+		key := newSigningKey(deriveSigningKey(cred.Secret, p.scope.Date, p.scope.Region, p.scope.Service))
+		if !p.signatureMatches(r, key, &payload, false) && !p.signatureMatches(r, key, &payload, true) {
 			t.Fatalf("accepted a request whose signature does not match: %+v", res)
 		}
 	})

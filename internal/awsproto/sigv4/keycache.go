@@ -47,13 +47,14 @@ func newSigningKey(k [32]byte) *signingKey {
 	return sk
 }
 
-// sign writes HMAC-SHA256(key, msg) to out.
-func (sk *signingKey) sign(msg []byte, out *[32]byte) {
+// appendSign appends HMAC-SHA256(key, msg) to dst.
+func (sk *signingKey) appendSign(dst, msg []byte) []byte {
 	m := sk.macs.Get().(hash.Hash)
 	m.Reset()
 	m.Write(msg)
-	m.Sum(out[:0])
+	dst = m.Sum(dst)
 	sk.macs.Put(m)
+	return dst
 }
 
 // keyCache caches derived signing keys (kSigning) for a day's scope. It is

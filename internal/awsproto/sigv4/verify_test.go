@@ -699,7 +699,7 @@ func TestSigningKeyCache(t *testing.T) {
 	// The cached key is the one the HMAC chain gives.
 	k := newCacheKey(cred, Scope{AccessKeyID: testAKID, Date: "20150830", Region: testRegion, Service: testService})
 	got, ok := v.keys.get(k)
-	if !ok || got != deriveSigningKey([]byte(testSecret), "20150830", testRegion, testService) {
+	if !ok || got.key != deriveSigningKey([]byte(testSecret), "20150830", testRegion, testService) {
 		t.Fatalf("cached key wrong (hit %v)", ok)
 	}
 
@@ -735,14 +735,14 @@ func TestSigningKeyCache(t *testing.T) {
 func TestKeyCacheBounded(t *testing.T) {
 	var c keyCache
 	for i := range 5 * keyCacheGeneration {
-		c.put(cacheKey{accessKeyID: fmt.Sprint("AKID", i), date: "20150830", region: "r", service: "s"}, [32]byte{byte(i)})
+		c.put(cacheKey{accessKeyID: fmt.Sprint("AKID", i), date: "20150830", region: "r", service: "s"}, newSigningKey([32]byte{byte(i)}))
 	}
 	if n := c.len(); n > 2*keyCacheGeneration {
 		t.Fatalf("cache holds %d keys, bound is %d", n, 2*keyCacheGeneration)
 	}
 	// The most recent entries are kept.
 	last := 5*keyCacheGeneration - 1
-	if v, ok := c.get(cacheKey{accessKeyID: fmt.Sprint("AKID", last), date: "20150830", region: "r", service: "s"}); !ok || v[0] != byte(last) {
+	if v, ok := c.get(cacheKey{accessKeyID: fmt.Sprint("AKID", last), date: "20150830", region: "r", service: "s"}); !ok || v.key[0] != byte(last) {
 		t.Fatal("most recent entry evicted")
 	}
 }
