@@ -77,6 +77,24 @@ func stateOps() []stateOp {
 			}
 			return err
 		}},
+		{"UpdateAlias", func(c *kms.Client, id string, _ []byte) error {
+			// Point an alias of a fresh key at the key under test.
+			other, err := c.CreateKey(ctx, &kms.CreateKeyInput{})
+			if err != nil {
+				return err
+			}
+			name := k("alias/upd-" + id[:8])
+			if _, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: name, TargetKeyId: other.KeyMetadata.KeyId}); err != nil {
+				return err
+			}
+			_, err = c.UpdateAlias(ctx, &kms.UpdateAliasInput{AliasName: name, TargetKeyId: k(id)})
+			return err
+		}},
+		{"DeleteAlias", func(c *kms.Client, id string, _ []byte) error {
+			// The alias is created while the key is still enabled (see setup).
+			_, err := c.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: k("alias/del-" + id[:8])})
+			return err
+		}},
 		{"ListAliases", func(c *kms.Client, id string, _ []byte) error {
 			_, err := c.ListAliases(ctx, &kms.ListAliasesInput{KeyId: k(id)})
 			return err
@@ -146,7 +164,7 @@ func TestKeyStateMatrix(t *testing.T) {
 			"GenerateDataKey": pending, "GenerateDataKeyWithoutPlaintext": pending,
 			"EnableKeyRotation": pending, "DisableKeyRotation": pending, "RotateKeyOnDemand": pending,
 			"TagResource": pending, "UntagResource": pending, "UpdateKeyDescription": pending,
-			"CreateAlias": pending, "ScheduleKeyDeletion": pending, "EnableKey": pending, "DisableKey": pending,
+			"CreateAlias": pending, "UpdateAlias": pending, "ScheduleKeyDeletion": pending, "EnableKey": pending, "DisableKey": pending,
 		},
 	}
 	for _, state := range []string{"Enabled", "Disabled", "PendingDeletion"} {
@@ -154,6 +172,7 @@ func TestKeyStateMatrix(t *testing.T) {
 			t.Run(state+"/"+op.name, func(t *testing.T) {
 				md := createKey(t, e.kms, "")
 				id := *md.KeyId
+				must[*kms.CreateAliasOutput](t)(e.kms.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/del-" + id[:8]), TargetKeyId: md.KeyId}))
 				blob := must[*kms.EncryptOutput](t)(e.kms.Encrypt(ctx, &kms.EncryptInput{KeyId: md.KeyId, Plaintext: []byte("p")})).CiphertextBlob
 				switch state {
 				case "Disabled":
