@@ -37,6 +37,9 @@ func expOpen(b *testing.B, variant string) *Store {
 		db.SetMaxOpenConns(8)
 		db.SetMaxIdleConns(8)
 		s = &Store{w: db, r: db, path: path}
+		if err := s.prepareReads(ctx); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.Cleanup(func() { s.Close() })
 	return s

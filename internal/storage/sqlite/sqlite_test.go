@@ -202,14 +202,21 @@ func TestOpenPath(t *testing.T) {
 	}
 }
 
-// Many goroutines write at once, through one Store and through a second
-// Store on the same file (as a second process would); none may see
-// SQLITE_BUSY or any other error.
+// Many goroutines write at once, through one Store, and through two Stores
+// on the same file (as a second process would); none may see SQLITE_BUSY
+// or any other error.
 func TestConcurrentWriters(t *testing.T) {
+	t.Run("one-store", func(t *testing.T) { concurrentWriters(t, 1, 32, 6) })
+	t.Run("two-stores", func(t *testing.T) { concurrentWriters(t, 2, 8, 10) })
+}
+
+func concurrentWriters(t *testing.T, nstores, goroutines, perGoroutine int) {
 	path := filepath.Join(t.TempDir(), "keyward.db")
-	stores := []*sqlite.Store{mustOpen(t, path), mustOpen(t, path)}
+	var stores []*sqlite.Store
+	for range nstores {
+		stores = append(stores, mustOpen(t, path))
+	}
 	ctx := t.Context()
-	const goroutines, perGoroutine = 24, 20
 
 	var wg sync.WaitGroup
 	errc := make(chan error, goroutines*perGoroutine)
