@@ -275,6 +275,27 @@ func uriEncode(s string) string {
 
 type queryPair struct{ key, value string }
 
+// canonicalComponent returns the canonical encoding of a raw query
+// component: decoded, then encoded per RFC 3986. A component already in
+// that form (what the SDKs send) is returned as it is, without allocating.
+func canonicalComponent(raw string) string {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if unreserved[c] {
+			continue
+		}
+		if c == '%' && i+2 < len(raw) && isUpperHex(raw[i+1]) && isUpperHex(raw[i+2]) &&
+			!unreserved[unhex(raw[i+1])<<4|unhex(raw[i+2])] {
+			i += 2
+			continue
+		}
+		return uriEncode(queryUnescape(raw))
+	}
+	return raw
+}
+
+func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
+
 // appendCanonicalQuery appends the canonical query string: every parameter
 // decoded, re-encoded per RFC 3986, sorted by key then value, X-Amz-Signature
 // left out of a presigned request.
@@ -285,11 +306,13 @@ func appendCanonicalQuery(dst []byte, raw string, presigned, omitToken bool) []b
 	var stack [16]queryPair
 	pairs := stack[:0]
 	for k, v := range rawQueryPairs(raw) {
-		k = queryUnescape(k)
+		// The parameter names compared here are all unreserved characters,
+		// so comparing canonical forms compares decoded names.
+		k = canonicalComponent(k)
 		if presigned && k == paramSignature || omitToken && k == paramToken {
 			continue
 		}
-		pairs = append(pairs, queryPair{uriEncode(k), uriEncode(queryUnescape(v))})
+		pairs = append(pairs, queryPair{k, canonicalComponent(v)})
 	}
 	slices.SortFunc(pairs, func(a, b queryPair) int {
 		if c := strings.Compare(a.key, b.key); c != 0 {

@@ -121,7 +121,7 @@ func FuzzVerify(f *testing.F) {
 // and %XX escapes; query canonicalisation never panics and is stable.
 func FuzzCanonicalURI(f *testing.F) {
 	for _, s := range []string{"/", "//a//b/", "/a/./b/../c", "/..", "a/b", "/%2E%2E/x", "/ሴ space/"} {
-		f.Add(s, "a=1&b=%2F&c")
+		f.Add(s, "a=1&b=%2F&c&d=%2f&e=%41&f=%E1%88%B4&g=%zz+%")
 	}
 	f.Fuzz(func(t *testing.T, path, query string) {
 		n := normalizePath(path)
@@ -140,6 +140,13 @@ func FuzzCanonicalURI(f *testing.F) {
 				i += 2
 			default:
 				t.Fatalf("canonical URI %q has %q at %d", enc, c, i)
+			}
+		}
+		for k, v := range rawQueryPairs(query) {
+			for _, c := range []string{k, v} {
+				if got, want := canonicalComponent(c), uriEncode(queryUnescape(c)); got != want {
+					t.Fatalf("canonicalComponent(%q) = %q, want %q", c, got, want)
+				}
 			}
 		}
 		q1 := string(appendCanonicalQuery(nil, query, false, false))

@@ -68,12 +68,18 @@ func (sk *signingKey) appendSign(dst, msg []byte) []byte {
 // Only keys of requests whose signature verified are put in, so an
 // unauthenticated client cannot fill it.
 type keyCache struct {
-	mu   sync.Mutex
+	mu   sync.RWMutex
 	cur  map[cacheKey]*signingKey
 	prev map[cacheKey]*signingKey
 }
 
 func (c *keyCache) get(k cacheKey) (*signingKey, bool) {
+	c.mu.RLock()
+	v, ok := c.cur[k]
+	c.mu.RUnlock()
+	if ok {
+		return v, true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if v, ok := c.cur[k]; ok {
@@ -110,8 +116,8 @@ func (c *keyCache) insertLocked(k cacheKey, v *signingKey) {
 
 // len reports the number of cached keys (for tests).
 func (c *keyCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return len(c.cur) + len(c.prev)
 }
 

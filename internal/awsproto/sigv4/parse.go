@@ -379,25 +379,24 @@ func parseQueryAuth(r *http.Request, q *queryAuth) (parsedRequest, error) {
 	return p, nil
 }
 
+// parseExpires parses X-Amz-Expires: whole seconds, at most a week.
 func parseExpires(s string) (int, error) {
-	if s == "" || len(s) > 10 {
+	digits, neg := strings.CutPrefix(s, "-")
+	if digits == "" {
 		return 0, errs.E(errs.IncompleteSignature, "X-Amz-Expires should be a number")
-	}
-	neg := s[0] == '-'
-	if neg {
-		s = s[1:]
 	}
 	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
 			return 0, errs.E(errs.IncompleteSignature, "X-Amz-Expires should be a number")
 		}
-		n = n*10 + int(s[i]-'0')
+		if n <= maxExpires {
+			n = n*10 + int(c-'0')
+		}
 	}
 	switch {
-	case s == "":
-		return 0, errs.E(errs.IncompleteSignature, "X-Amz-Expires should be a number")
-	case neg:
+	case neg && n > 0:
 		return 0, errs.E(errs.IncompleteSignature, "X-Amz-Expires must be non-negative")
 	case n > maxExpires:
 		return 0, errs.E(errs.IncompleteSignature, "X-Amz-Expires must be less than a week (in seconds) that is 604800")

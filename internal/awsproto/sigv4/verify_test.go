@@ -570,6 +570,8 @@ func TestMalformed(t *testing.T) {
 		{"fail/query-expires-nan", query(goodQuery + "&X-Amz-Expires=soon"), "X-Amz-Expires should be a number"},
 		{"fail/query-expires-negative", query(goodQuery + "&X-Amz-Expires=-5"), "X-Amz-Expires must be non-negative"},
 		{"fail/query-expires-too-long", query(goodQuery + "&X-Amz-Expires=604801"), "X-Amz-Expires must be less than a week (in seconds) that is 604800"},
+		{"fail/query-expires-huge", query(goodQuery + "&X-Amz-Expires=99999999999999999999999"), "X-Amz-Expires must be less than a week (in seconds) that is 604800"},
+		{"fail/query-expires-empty", query(goodQuery + "&X-Amz-Expires="), "X-Amz-Expires should be a number"},
 		{"fail/query-bad-scope", query(strings.Replace(goodQuery, "aws4_request", "aws4", 1)), "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws4'."},
 		{"fail/query-host-not-signed", query(strings.Replace(goodQuery, "SignedHeaders=host", "SignedHeaders=x-amz-date", 1)), "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."},
 	}
