@@ -49,10 +49,13 @@ type Config struct {
 
 // New returns a Service.
 func New(c Config) *Service {
-	s := &Service{store: c.Store, seal: c.Sealer, authz: c.Authorizer, now: c.Now, log: c.Logger}
-	if s.now == nil {
-		s.now = time.Now
+	s := &Service{store: c.Store, seal: c.Sealer, authz: c.Authorizer, log: c.Logger}
+	clock := c.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	// Stored times have millisecond precision on every store, as on the wire.
+	s.now = func() time.Time { return clock().UTC().Truncate(time.Millisecond) }
 	if s.log == nil {
 		s.log = slog.Default()
 	}

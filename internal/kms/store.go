@@ -17,9 +17,9 @@ type Store interface {
 	CreateKey(ctx context.Context, k *Key, m *Material) error
 	// GetKey returns the key with the given id in (account, region).
 	GetKey(ctx context.Context, account, region, id string) (*Key, error)
-	// ListKeys returns up to limit keys of (account, region) ordered by
-	// creation time then id, starting strictly after the key with id after
-	// ("" starts at the beginning).
+	// ListKeys returns up to limit keys (limit <= 0: all) of (account,
+	// region) ordered by id, starting strictly after the id after ("" starts
+	// at the beginning; the key need not exist any more).
 	ListKeys(ctx context.Context, account, region, after string, limit int) ([]*Key, error)
 	// UpdateKey replaces the stored key if its Version equals k.Version,
 	// and stores it with Version+1 (k.Version is updated on success).

@@ -34,6 +34,7 @@ func TestCreateDescribe(t *testing.T) {
 		"KeyState":              {string(got.KeyState), "Enabled"},
 		"KeyUsage":              {string(got.KeyUsage), "ENCRYPT_DECRYPT"},
 		"KeySpec":               {string(got.KeySpec), "SYMMETRIC_DEFAULT"},
+		//lint:ignore SA1019 AWS still returns the deprecated member; so must we.
 		"CustomerMasterKeySpec": {string(got.CustomerMasterKeySpec), "SYMMETRIC_DEFAULT"},
 		"KeyManager":            {string(got.KeyManager), "CUSTOMER"},
 		"Origin":                {string(got.Origin), "AWS_KMS"},

@@ -184,26 +184,9 @@ func (s *Store) ListKeys(ctx context.Context, account, region, after string, lim
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	var rows *sql.Rows
-	var err error
-	if after == "" {
-		rows, err = s.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys
-			WHERE account = ? AND region = ?
-			ORDER BY created, id LIMIT ?`, account, region, limit)
-	} else {
-		var created int64
-		err = s.r.QueryRowContext(ctx, `SELECT created FROM keys WHERE account = ? AND region = ? AND id = ?`,
-			account, region, after).Scan(&created)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, errs.E(errs.NotFound, "marker key not found")
-		}
-		if err != nil {
-			return nil, internal("list keys", err)
-		}
-		rows, err = s.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys
-			WHERE account = ? AND region = ? AND (created, id) > (?, ?)
-			ORDER BY created, id LIMIT ?`, account, region, created, after, limit)
-	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys
+		WHERE account = ? AND region = ? AND id > ?
+		ORDER BY id LIMIT ?`, account, region, after, limit)
 	if err != nil {
 		return nil, internal("list keys", err)
 	}

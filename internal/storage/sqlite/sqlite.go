@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -94,6 +95,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: resolve database path: %w", err)
 	}
+
+	// Create a new file owner-only; SQLite gives the -wal and -shm files the
+	// main file's mode. An existing file keeps the mode its operator chose.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	f.Close()
 
 	w, err := sql.Open("sqlite", dsn(abs, url.Values{
 		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},

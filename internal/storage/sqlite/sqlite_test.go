@@ -112,6 +112,24 @@ func TestPersistsAcrossReopen(t *testing.T) {
 	}
 }
 
+// A new database and its WAL are readable by their owner only.
+func TestFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keyward.db")
+	s := mustOpen(t, path)
+	if err := s.PutMeta(t.Context(), "n", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m&0o077 != 0 {
+			t.Errorf("%s: mode %v, want no group or other access", filepath.Base(p), m)
+		}
+	}
+}
+
 // rawDB opens the file directly, bypassing the Store.
 func rawDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
