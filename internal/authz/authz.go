@@ -11,6 +11,7 @@ package authz
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/keyward/keyward/internal/errs"
 )
@@ -27,10 +28,30 @@ const (
 
 // Caller is an authenticated principal making one request.
 type Caller struct {
-	Type        PrincipalType
-	Account     string // the caller's account id
-	ARN         string // arn:aws:iam::<account>:root, …:user/<name>, …
-	UserID      string // the account id for root, AIDA… for users
+	Type    PrincipalType
+	Account string // the caller's account id
+	// ARN is arn:aws:iam::<account>:root, …:user/<path><name>, or
+	// arn:aws:sts::<account>:assumed-role/<role>/<session>.
+	ARN string
+	// UserID is what GetCallerIdentity and aws:userid show: the account id
+	// for root, AIDA… for users, AROA…:<session> for role sessions.
+	UserID string
+	// PrincipalID is the unique ID of the IAM user or role behind the
+	// caller (AIDA…/AROA…); "" for root.
+	PrincipalID string
+	// UserName is the IAM user's name (aws:username); RoleName, RoleARN and
+	// SessionName describe a role session.
+	UserName    string
+	RoleName    string
+	RoleARN     string
+	SessionName string
+	// IdentityPolicies are the caller's identity-based policy documents:
+	// inline and attached policies of the user or role. SessionPolicies,
+	// when non-nil, further restrict a role session (intersection).
+	IdentityPolicies []string
+	SessionPolicies  []string
+	SessionIssued    time.Time // role sessions: when the credentials were issued
+
 	AccessKeyID string
 	// Region is the region the request was signed for: every resource the
 	// request names lives in (account, Region).

@@ -43,6 +43,7 @@ const (
 	Conflict               Code = "Conflict"
 	CustomKeyStoreNotFound Code = "CustomKeyStoreNotFound"
 	NotAuthorized          Code = "NotAuthorized"
+	DeleteConflict         Code = "DeleteConflict"
 
 	// Authentication failures, raised by awsproto/sigv4.
 	MissingAuthentication Code = "MissingAuthentication"
