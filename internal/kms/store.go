@@ -3,6 +3,8 @@ package kms
 import (
 	"context"
 	"time"
+
+	"github.com/keyward/keyward/internal/grants"
 )
 
 // Store persists keys, key material and aliases. Implementations live in
@@ -47,4 +49,17 @@ type Store interface {
 	// ListAliases returns up to limit aliases of (account, region), ordered by
 	// name, after the given name; keyID, when set, filters by target.
 	ListAliases(ctx context.Context, account, region, keyID, after string, limit int) ([]*Alias, error)
+
+	// CreateGrant stores a grant; errs.NotFound if its key does not exist.
+	CreateGrant(ctx context.Context, g *grants.Grant) error
+	// GetGrant returns a grant by id, on any key of any account.
+	GetGrant(ctx context.Context, grantID string) (*grants.Grant, error)
+	// ListGrants returns the grants of a key ordered by id, after the given
+	// id, at most limit (<=0: all).
+	ListGrants(ctx context.Context, account, region, keyID, after string, limit int) ([]*grants.Grant, error)
+	// ListRetirableGrants returns grants (of any key, account or region)
+	// whose Retiring binding equals retiring, ordered by id.
+	ListRetirableGrants(ctx context.Context, retiring, after string, limit int) ([]*grants.Grant, error)
+	// DeleteGrant removes a grant.
+	DeleteGrant(ctx context.Context, grantID string) error
 }

@@ -84,10 +84,29 @@ CREATE TABLE meta (
 	value BLOB NOT NULL
 );
 `,
+	// 2: KMS grants.
+	`
+CREATE TABLE grants (
+	id              TEXT    NOT NULL PRIMARY KEY,
+	account         TEXT    NOT NULL,
+	region          TEXT    NOT NULL,
+	key_id          TEXT    NOT NULL,
+	name            TEXT    NOT NULL,
+	grantee         TEXT    NOT NULL,
+	retiring        TEXT    NOT NULL,
+	operations      TEXT    NOT NULL, -- JSON array
+	constraints     TEXT,             -- JSON {"equals":{…}} or {"subset":{…}}, NULL when none
+	issuing_account TEXT    NOT NULL,
+	created         INTEGER NOT NULL,
+	FOREIGN KEY (account, region, key_id) REFERENCES keys (account, region, id) ON DELETE CASCADE
+);
+CREATE INDEX grants_by_key ON grants (account, region, key_id, id);
+CREATE INDEX grants_by_retiring ON grants (retiring, id);
+`,
 }
 
 // SchemaVersion is the schema version this binary writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrate brings the database up to SchemaVersion in one write transaction:
 // either every pending migration is applied and recorded, or none is.
