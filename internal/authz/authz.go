@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/errs"
+	"github.com/keyward/keyward/internal/grants"
 )
 
 // PrincipalType names the kind of principal, as CloudTrail's userIdentity.type.
@@ -78,13 +79,32 @@ func RootCaller(account, region, accessKeyID string) *Caller {
 	}
 }
 
-// Resource is what an action is performed on.
+// Resource is what an action is performed on, with what the decision
+// needs to know about the request.
 type Resource struct {
 	ARN     string
 	Account string
-	// Policy is the resource policy (a key policy), if any.
+	// Policy is the resource policy (a key policy, a trust policy), if any,
+	// with principals in their stored (unique-ID) form.
 	Policy string
+
+	// KMS requests also carry the key's grants and the request's
+	// condition context.
+	Grants            []*grants.Grant
+	GrantOperation    string // the grant operation the action needs (Decrypt, ReEncryptFrom, …)
+	EncryptionContext map[string]string
+	Context           RequestContext
+	// NewGrant holds the constraints of the grant a CreateGrant would make:
+	// a grant that allows CreateGrant only allows equally narrow grants.
+	NewGrant *grants.Constraints
+	// DenyOnly asks only whether an explicit deny applies (RetireGrant,
+	// whose permission comes from the grant itself).
+	DenyOnly bool
 }
+
+// RequestContext holds condition keys (e.g. kms:GrantOperations) and their
+// values for policy evaluation.
+type RequestContext map[string][]string
 
 // Authorizer decides.
 type Authorizer interface {
@@ -99,7 +119,7 @@ type AccountBoundary struct{}
 
 // Authorize implements Authorizer.
 func (AccountBoundary) Authorize(_ context.Context, c *Caller, action string, r Resource) error {
-	if c != nil && r.Account != "" && c.Account == r.Account {
+	if r.DenyOnly || (c != nil && r.Account != "" && c.Account == r.Account) {
 		return nil
 	}
 	if c == nil {
@@ -126,4 +146,23 @@ func WithCaller(ctx context.Context, c *Caller) context.Context {
 func CallerFrom(ctx context.Context) *Caller {
 	c, _ := ctx.Value(callerKey{}).(*Caller)
 	return c
+}
+
+// Names reports whether a stored principal binding (a unique ID, or an ARN
+// for roots, sessions and services) names the caller. A binding to a role's
+// unique ID names every session of that role; a deleted and re-created role
+// has a new ID and is not named.
+func Names(c *Caller, stored string) bool {
+	if stored == "" || c == nil {
+		return false
+	}
+	switch {
+	case c.PrincipalID != "" && stored == c.PrincipalID:
+		return true
+	case stored == c.ARN:
+		return true
+	case c.Type == Root && (stored == c.Account || stored == "arn:aws:iam::"+c.Account+":root"):
+		return true
+	}
+	return false
 }

@@ -32,7 +32,7 @@ func (s *Service) aliasTarget(ctx context.Context, c *authz.Caller, keyID, actio
 	if e.key.Account != c.Account {
 		return nil, errs.Ef(errs.NotFound, "Key '%s' does not exist", e.key.ARN())
 	}
-	if err := s.authorize(ctx, c, action, e.key); err != nil {
+	if err := s.authorize(ctx, c, action, e); err != nil {
 		return nil, err
 	}
 	if e.key.KeyManager == "AWS" {
@@ -96,7 +96,7 @@ func (s *Service) UpdateAlias(ctx context.Context, c *authz.Caller, name, target
 		return err
 	}
 	if old != nil {
-		if err := s.authorize(ctx, c, "UpdateAlias", old.key); err != nil {
+		if err := s.authorize(ctx, c, "UpdateAlias", old); err != nil {
 			return err
 		}
 	}
@@ -138,7 +138,7 @@ func (s *Service) DeleteAlias(ctx context.Context, c *authz.Caller, name string)
 		return err
 	}
 	if old, err := s.entry(ctx, a.Account, a.Region, a.TargetKeyID); err == nil {
-		if err := s.authorize(ctx, c, "DeleteAlias", old.key); err != nil {
+		if err := s.authorize(ctx, c, "DeleteAlias", old); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/keyward/keyward/internal/errs"
+	"github.com/keyward/keyward/internal/grants"
 )
 
 // entry is a cached key: its record and its unsealed materials. The hot path
@@ -15,6 +16,9 @@ type entry struct {
 
 	mu        sync.Mutex
 	materials map[string]secret // material id -> unsealed material, filled lazily
+	// grants of the key, loaded on first use and dropped on every change.
+	grants       []*grants.Grant
+	grantsLoaded bool
 }
 
 // secret is key material in memory. It never prints.

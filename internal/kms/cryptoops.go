@@ -2,6 +2,7 @@ package kms
 
 import (
 	"context"
+	"strings"
 
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/crypto"
@@ -33,12 +34,12 @@ type Sealed struct {
 // usableKey resolves a key for a cryptographic operation and applies the
 // checks AWS applies, in AWS's order: existence, authorization, state, usage,
 // algorithm.
-func (s *Service) usableKey(ctx context.Context, c *authz.Caller, keyID, action, alg string) (*entry, error) {
+func (s *Service) usableKey(ctx context.Context, c *authz.Caller, keyID, action, alg string, ec map[string]string) (*entry, error) {
 	e, err := s.resolve(ctx, c, keyID, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, c, action, e.key); err != nil {
+	if err := s.authorizeWith(ctx, c, action, e, requestAlias(keyID), ec, nil); err != nil {
 		return nil, err
 	}
 	if err := checkState(e.key, usable); err != nil {
@@ -69,7 +70,7 @@ func (s *Service) sealWith(ctx context.Context, e *entry, ec map[string]string, 
 
 // Encrypt encrypts up to 4096 bytes.
 func (s *Service) Encrypt(ctx context.Context, c *authz.Caller, in CryptoInput, pt []byte) (*Sealed, error) {
-	e, err := s.usableKey(ctx, c, in.KeyID, "Encrypt", in.Algorithm)
+	e, err := s.usableKey(ctx, c, in.KeyID, "Encrypt", in.Algorithm, in.Context)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +89,7 @@ type Opened struct {
 
 // ciphertextKey finds the key a blob names, checking it against an optional
 // KeyId from the request.
-func (s *Service) ciphertextKey(ctx context.Context, c *authz.Caller, blob []byte, keyID, action, alg string) (*entry, crypto.BlobHeader, error) {
+func (s *Service) ciphertextKey(ctx context.Context, c *authz.Caller, blob []byte, keyID, action, alg string, ec map[string]string) (*entry, crypto.BlobHeader, error) {
 	h, err := crypto.ParseHeader(blob)
 	if err != nil {
 		return nil, h, err
@@ -114,7 +115,7 @@ func (s *Service) ciphertextKey(ctx context.Context, c *authz.Caller, blob []byt
 	if err != nil {
 		return nil, h, err
 	}
-	if err := s.authorize(ctx, c, action, e.key); err != nil {
+	if err := s.authorizeWith(ctx, c, action, e, requestAlias(keyID), ec, nil); err != nil {
 		return nil, h, err
 	}
 	if err := checkState(e.key, usable); err != nil {
@@ -144,7 +145,7 @@ func (s *Service) openWith(ctx context.Context, e *entry, h crypto.BlobHeader, e
 
 // Decrypt decrypts a blob; KeyId is optional for symmetric ciphertext.
 func (s *Service) Decrypt(ctx context.Context, c *authz.Caller, in CryptoInput, blob []byte) (*Opened, error) {
-	e, h, err := s.ciphertextKey(ctx, c, blob, in.KeyID, "Decrypt", in.Algorithm)
+	e, h, err := s.ciphertextKey(ctx, c, blob, in.KeyID, "Decrypt", in.Algorithm, in.Context)
 	if err != nil {
 		return nil, err
 	}
@@ -163,11 +164,11 @@ type ReEncryptResult struct {
 // ReEncrypt decrypts under the source key and encrypts under the destination
 // key without exposing the plaintext.
 func (s *Service) ReEncrypt(ctx context.Context, c *authz.Caller, src, dst CryptoInput, blob []byte) (*ReEncryptResult, error) {
-	se, h, err := s.ciphertextKey(ctx, c, blob, src.KeyID, "ReEncryptFrom", src.Algorithm)
+	se, h, err := s.ciphertextKey(ctx, c, blob, src.KeyID, "ReEncryptFrom", src.Algorithm, src.Context)
 	if err != nil {
 		return nil, err
 	}
-	de, err := s.usableKey(ctx, c, dst.KeyID, "ReEncryptTo", dst.Algorithm)
+	de, err := s.usableKey(ctx, c, dst.KeyID, "ReEncryptTo", dst.Algorithm, dst.Context)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +218,7 @@ func (s *Service) GenerateDataKey(ctx context.Context, c *authz.Caller, in Crypt
 	if !withPlaintext {
 		action = "GenerateDataKeyWithoutPlaintext"
 	}
-	e, err := s.usableKey(ctx, c, in.KeyID, action, "")
+	e, err := s.usableKey(ctx, c, in.KeyID, action, "", in.Context)
 	if err != nil {
 		return nil, err
 	}
@@ -253,4 +254,14 @@ func (s *Service) GenerateRandom(ctx context.Context, c *authz.Caller, n *int32,
 		return nil, err
 	}
 	return crypto.Random(int(*n))
+}
+
+// requestAlias is the kms:RequestAlias condition context of a KeyId that
+// names an alias.
+func requestAlias(keyID string) authz.RequestContext {
+	rc := authz.RequestContext{}
+	if i := strings.Index(keyID, "alias/"); i >= 0 && (i == 0 || strings.HasPrefix(keyID, "arn:")) {
+		rc["kms:RequestAlias"] = []string{keyID[i:]}
+	}
+	return rc
 }

@@ -130,7 +130,7 @@ func (s *Service) DescribeKey(ctx context.Context, c *authz.Caller, keyID string
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, c, "DescribeKey", e.key); err != nil {
+	if err := s.authorize(ctx, c, "DescribeKey", e); err != nil {
 		return nil, err
 	}
 	return e.key.Clone(), nil
@@ -166,7 +166,7 @@ func (s *Service) mutate(ctx context.Context, c *authz.Caller, keyID string, all
 		if err != nil {
 			return nil, err
 		}
-		if err := s.authorize(ctx, c, action, e.key); err != nil {
+		if err := s.authorize(ctx, c, action, e); err != nil {
 			return nil, err
 		}
 		if err := checkState(e.key, check); err != nil {
@@ -296,7 +296,7 @@ func (s *Service) ListResourceTags(ctx context.Context, c *authz.Caller, keyID, 
 	if err != nil {
 		return nil, "", err
 	}
-	if err := s.authorize(ctx, c, "ListResourceTags", e.key); err != nil {
+	if err := s.authorize(ctx, c, "ListResourceTags", e); err != nil {
 		return nil, "", err
 	}
 	after, err := decodeMarker(marker)
@@ -325,7 +325,7 @@ func (s *Service) GetKeyPolicy(ctx context.Context, c *authz.Caller, keyID, name
 	if err != nil {
 		return "", err
 	}
-	if err := s.authorize(ctx, c, "GetKeyPolicy", e.key); err != nil {
+	if err := s.authorize(ctx, c, "GetKeyPolicy", e); err != nil {
 		return "", err
 	}
 	if name != "" && name != "default" {
@@ -355,7 +355,7 @@ func (s *Service) ListKeyPolicies(ctx context.Context, c *authz.Caller, keyID st
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, c, "ListKeyPolicies", e.key); err != nil {
+	if err := s.authorize(ctx, c, "ListKeyPolicies", e); err != nil {
 		return nil, err
 	}
 	return []string{"default"}, nil

@@ -54,7 +54,7 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, c *authz.Caller, key
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, c, "GetKeyRotationStatus", e.key); err != nil {
+	if err := s.authorize(ctx, c, "GetKeyRotationStatus", e); err != nil {
 		return nil, err
 	}
 	if err := rotatable(e.key); err != nil {
@@ -83,7 +83,7 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, c *authz.Caller, keyID 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, c, "RotateKeyOnDemand", e.key); err != nil {
+	if err := s.authorize(ctx, c, "RotateKeyOnDemand", e); err != nil {
 		return nil, err
 	}
 	if err := checkState(e.key, rotation); err != nil {
@@ -136,7 +136,7 @@ func (s *Service) ListKeyRotations(ctx context.Context, c *authz.Caller, keyID s
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if err := s.authorize(ctx, c, "ListKeyRotations", e.key); err != nil {
+	if err := s.authorize(ctx, c, "ListKeyRotations", e); err != nil {
 		return nil, nil, "", err
 	}
 	if err := rotatable(e.key); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/errs"
+	"github.com/keyward/keyward/internal/grants"
 )
 
 // Sealer seals key material under the root of trust (seal.Root implements it).
@@ -25,9 +26,10 @@ type Sealer interface {
 
 // Service implements the KMS operations.
 type Service struct {
-	store Store
-	seal  Sealer
-	authz authz.Authorizer
+	store      Store
+	seal       Sealer
+	authz      authz.Authorizer
+	principals Principals
 	now   func() time.Time
 	log   *slog.Logger
 
@@ -43,13 +45,17 @@ type Config struct {
 	Store      Store
 	Sealer     Sealer
 	Authorizer authz.Authorizer
+	Principals Principals
 	Now        func() time.Time
 	Logger     *slog.Logger
 }
 
 // New returns a Service.
 func New(c Config) *Service {
-	s := &Service{store: c.Store, seal: c.Sealer, authz: c.Authorizer, log: c.Logger}
+	s := &Service{store: c.Store, seal: c.Sealer, authz: c.Authorizer, principals: c.Principals, log: c.Logger}
+	if s.principals == nil {
+		s.principals = accountPrincipals{}
+	}
 	clock := c.Now
 	if clock == nil {
 		clock = time.Now
@@ -143,9 +149,39 @@ func (s *Service) resolve(ctx context.Context, c *authz.Caller, raw string, allo
 	return e, nil
 }
 
-// authorize asks authz whether c may perform action on k.
-func (s *Service) authorize(ctx context.Context, c *authz.Caller, action string, k *Key) error {
-	return s.authz.Authorize(ctx, c, "kms:"+action, authz.Resource{ARN: k.ARN(), Account: k.Account, Policy: k.Policy})
+// authorize asks authz whether c may perform action on the key.
+func (s *Service) authorize(ctx context.Context, c *authz.Caller, action string, e *entry) error {
+	return s.authorizeWith(ctx, c, action, e, nil, nil, nil)
+}
+
+// authorizeWith asks authz with the full request: the key policy, the key's
+// grants, the encryption context and the condition keys KMS defines.
+func (s *Service) authorizeWith(ctx context.Context, c *authz.Caller, action string, e *entry, rc authz.RequestContext, ec map[string]string, newGrant *grants.Constraints) error {
+	k := e.key
+	gs, err := s.grantsOf(ctx, e)
+	if err != nil {
+		return err
+	}
+	if rc == nil {
+		rc = authz.RequestContext{}
+	}
+	rc["kms:CallerAccount"] = []string{c.Account}
+	rc["kms:KeySpec"] = []string{k.KeySpec}
+	rc["kms:KeyUsage"] = []string{k.KeyUsage}
+	rc["kms:KeyOrigin"] = []string{k.Origin}
+	rc["kms:MultiRegion"] = []string{"false"}
+	if len(ec) > 0 {
+		keys := make([]string, 0, len(ec))
+		for ck, cv := range ec {
+			rc["kms:EncryptionContext:"+ck] = []string{cv}
+			keys = append(keys, ck)
+		}
+		rc["kms:EncryptionContextKeys"] = keys
+	}
+	return s.authz.Authorize(ctx, c, "kms:"+action, authz.Resource{
+		ARN: k.ARN(), Account: k.Account, Policy: k.Policy,
+		Grants: gs, GrantOperation: action, EncryptionContext: ec, Context: rc, NewGrant: newGrant,
+	})
 }
 
 // stateCheck classifies which key states an operation tolerates.

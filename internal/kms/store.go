@@ -62,4 +62,13 @@ type Store interface {
 	ListRetirableGrants(ctx context.Context, retiring, after string, limit int) ([]*grants.Grant, error)
 	// DeleteGrant removes a grant.
 	DeleteGrant(ctx context.Context, grantID string) error
+	// UpdateGrant replaces a grant's Grantee and Retiring bindings (the
+	// operator's repair of a binding to a deleted principal).
+	UpdateGrant(ctx context.Context, g *grants.Grant) error
+	// GrantsNaming returns every grant whose Grantee or Retiring binding is
+	// stored, ordered by id.
+	GrantsNaming(ctx context.Context, stored string) ([]*grants.Grant, error)
+	// AllKeys returns keys of every account and region ordered by (account,
+	// region, id), after the given position, at most limit (<=0: all).
+	AllKeys(ctx context.Context, afterAccount, afterRegion, afterID string, limit int) ([]*Key, error)
 }

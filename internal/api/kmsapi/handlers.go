@@ -42,6 +42,11 @@ func (h *handlers) table() []awsjson.Operation {
 		op("GetKeyRotationStatus", smallBody, true, h.getKeyRotationStatus),
 		op("RotateKeyOnDemand", smallBody, false, h.rotateKeyOnDemand),
 		op("ListKeyRotations", smallBody, true, h.listKeyRotations),
+		op("CreateGrant", smallBody, false, h.createGrant),
+		op("ListGrants", smallBody, true, h.listGrants),
+		op("ListRetirableGrants", smallBody, true, h.listRetirableGrants),
+		op("RetireGrant", smallBody, false, h.retireGrant),
+		op("RevokeGrant", smallBody, false, h.revokeGrant),
 	}
 }
 

@@ -153,3 +153,29 @@ func (s *Store) DeleteGrant(ctx context.Context, id string) error {
 		return nil
 	})
 }
+
+// UpdateGrant implements kms.Store.
+func (s *Store) UpdateGrant(ctx context.Context, g *grants.Grant) error {
+	return s.write(ctx, "update grant", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE grants SET grantee = ?, retiring = ? WHERE id = ?`, g.Grantee, g.Retiring, g.ID)
+		if err != nil {
+			return internal("update grant", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return internal("update grant", err)
+		} else if n == 0 {
+			return errs.E(errs.NotFound, "grant not found")
+		}
+		return nil
+	})
+}
+
+// GrantsNaming implements kms.Store.
+func (s *Store) GrantsNaming(ctx context.Context, stored string) ([]*grants.Grant, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+grantColumns+` FROM grants
+		WHERE grantee = ? OR retiring = ? ORDER BY id`, stored, stored)
+	if err != nil {
+		return nil, internal("grants naming", err)
+	}
+	return collectGrants(rows)
+}

@@ -357,3 +357,17 @@ func (s *Store) DueKeys(ctx context.Context, now time.Time) ([]*kms.Key, error) 
 	}
 	return collectKeys(rows, "due keys")
 }
+
+// AllKeys implements kms.Store: every key, in (account, region, id) order.
+func (s *Store) AllKeys(ctx context.Context, afterAccount, afterRegion, afterID string, limit int) ([]*kms.Key, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys
+		WHERE (account, region, id) > (?, ?, ?)
+		ORDER BY account, region, id LIMIT ?`, afterAccount, afterRegion, afterID, limit)
+	if err != nil {
+		return nil, internal("all keys", err)
+	}
+	return collectKeys(rows, "all keys")
+}
