@@ -70,6 +70,9 @@ func (s *Service) sealWith(ctx context.Context, e *entry, ec map[string]string, 
 
 // Encrypt encrypts up to 4096 bytes.
 func (s *Service) Encrypt(ctx context.Context, c *authz.Caller, in CryptoInput, pt []byte) (*Sealed, error) {
+	if err := checkGrantTokens(in.GrantTokens); err != nil {
+		return nil, err
+	}
 	e, err := s.usableKey(ctx, c, in.KeyID, "Encrypt", in.Algorithm, in.Context)
 	if err != nil {
 		return nil, err
@@ -145,6 +148,9 @@ func (s *Service) openWith(ctx context.Context, e *entry, h crypto.BlobHeader, e
 
 // Decrypt decrypts a blob; KeyId is optional for symmetric ciphertext.
 func (s *Service) Decrypt(ctx context.Context, c *authz.Caller, in CryptoInput, blob []byte) (*Opened, error) {
+	if err := checkGrantTokens(in.GrantTokens); err != nil {
+		return nil, err
+	}
 	e, h, err := s.ciphertextKey(ctx, c, blob, in.KeyID, "Decrypt", in.Algorithm, in.Context)
 	if err != nil {
 		return nil, err
@@ -164,6 +170,9 @@ type ReEncryptResult struct {
 // ReEncrypt decrypts under the source key and encrypts under the destination
 // key without exposing the plaintext.
 func (s *Service) ReEncrypt(ctx context.Context, c *authz.Caller, src, dst CryptoInput, blob []byte) (*ReEncryptResult, error) {
+	if err := checkGrantTokens(dst.GrantTokens); err != nil {
+		return nil, err
+	}
 	se, h, err := s.ciphertextKey(ctx, c, blob, src.KeyID, "ReEncryptFrom", src.Algorithm, src.Context)
 	if err != nil {
 		return nil, err
@@ -214,6 +223,9 @@ func DataKeySize(spec string, n *int32) (int, error) {
 // GenerateDataKey returns a fresh data key, encrypted under the KMS key and,
 // when withPlaintext, also in the clear.
 func (s *Service) GenerateDataKey(ctx context.Context, c *authz.Caller, in CryptoInput, size int, withPlaintext bool) (*DataKey, error) {
+	if err := checkGrantTokens(in.GrantTokens); err != nil {
+		return nil, err
+	}
 	action := "GenerateDataKey"
 	if !withPlaintext {
 		action = "GenerateDataKeyWithoutPlaintext"

@@ -71,7 +71,7 @@ func (s *Service) CreateGrant(ctx context.Context, c *authz.Caller, in CreateGra
 	if err != nil {
 		return "", "", err
 	}
-	if err := s.checkGrantTokens(ctx, e, in.GrantTokens); err != nil {
+	if err := checkGrantTokens(in.GrantTokens); err != nil {
 		return "", "", err
 	}
 	grantee, err := s.bindPrincipal(ctx, in.Grantee, "GranteePrincipal")
@@ -175,10 +175,10 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
-// checkGrantTokens validates GrantTokens: each must be well formed and name
-// a grant of this key. Keyward is strongly consistent, so a valid token adds
-// nothing beyond validation.
-func (s *Service) checkGrantTokens(ctx context.Context, e *entry, tokens []string) error {
+// checkGrantTokens validates GrantTokens: each must be well formed.
+// Keyward is strongly consistent — a grant is usable as soon as CreateGrant
+// returns — so a valid token adds nothing beyond validation.
+func checkGrantTokens(tokens []string) error {
 	for _, t := range tokens {
 		if _, err := grants.ParseToken(t); err != nil {
 			return err
