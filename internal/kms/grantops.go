@@ -31,10 +31,12 @@ type Principals interface {
 // only account roots and sessions, stored as given.
 type accountPrincipals struct{}
 
+var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+
 var principalARNRE = regexp.MustCompile(`^arn:aws:(iam::[0-9]{12}:(root|user/.+|role/.+)|sts::[0-9]{12}:assumed-role/.+/.+)$`)
 
 func (accountPrincipals) Bind(_ context.Context, arn string) (string, error) {
-	if accountRootRE.MatchString(arn) || principalARNRE.MatchString(arn) {
+	if accountRootRE.MatchString(arn) || principalARNRE.MatchString(arn) || accountIDRE.MatchString(arn) {
 		return arn, nil
 	}
 	return "", errs.E(errs.Validation, "Invalid principal")

@@ -85,17 +85,19 @@ func (s *Service) CreateKey(ctx context.Context, c *authz.Caller, in CreateKeyIn
 		Created:     now,
 		Tags:        dedupTags(nil, in.Tags),
 	}
+	// CreateKey is authorized against the account (identity policies), not a key.
+	if err := s.authz.Authorize(ctx, c, "kms:CreateKey", authz.Resource{ARN: "*", Account: c.Account}); err != nil {
+		return nil, err
+	}
 	if in.Policy == "" {
 		k.Policy = DefaultKeyPolicy(c.Account)
 	} else {
-		if err := validatePolicy(in.Policy, c.Account); err != nil {
+		if k.Policy, err = s.bindPolicy(ctx, in.Policy); err != nil {
 			return nil, err
 		}
-		k.Policy = in.Policy
-	}
-	// CreateKey is authorized against the account (identity policies), not a key.
-	if err := s.authz.Authorize(ctx, c, "kms:CreateKey", authz.Resource{ARN: k.ARN(), Account: c.Account}); err != nil {
-		return nil, err
+		if err := s.checkLockout(ctx, c, k, k.Policy, in.Bypass); err != nil {
+			return nil, err
+		}
 	}
 	mat, err := s.newMaterial(k, "")
 	if err != nil {
@@ -331,7 +333,7 @@ func (s *Service) GetKeyPolicy(ctx context.Context, c *authz.Caller, keyID, name
 	if name != "" && name != "default" {
 		return "", errs.E(errs.NotFound, "No such policy exists")
 	}
-	return e.key.Policy, nil
+	return s.renderPolicy(ctx, e.key.Policy), nil
 }
 
 // PutKeyPolicy replaces the key policy after validating it.
@@ -340,10 +342,14 @@ func (s *Service) PutKeyPolicy(ctx context.Context, c *authz.Caller, keyID, name
 		return errs.E(errs.NotFound, "No such policy exists")
 	}
 	_, err := s.mutate(ctx, c, keyID, false, "PutKeyPolicy", anyState, func(k *Key) error {
-		if err := validatePolicy(policy, k.Account); err != nil {
+		bound, err := s.bindPolicy(ctx, policy)
+		if err != nil {
 			return err
 		}
-		k.Policy = policy
+		if err := s.checkLockout(ctx, c, k, bound, bypass); err != nil {
+			return err
+		}
+		k.Policy = bound
 		return nil
 	})
 	return err

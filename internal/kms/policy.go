@@ -1,11 +1,12 @@
 package kms
 
 import (
-	"encoding/json"
+	"context"
 	"regexp"
-	"strings"
 
+	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/errs"
+	"github.com/keyward/keyward/internal/policy"
 )
 
 // DefaultKeyPolicy is the policy AWS gives a key created without one: it
@@ -27,105 +28,71 @@ func DefaultKeyPolicy(account string) string {
 }`
 }
 
-var (
-	accountRE     = regexp.MustCompile(`^[0-9]{12}$`)
-	accountRootRE = regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:root$`)
-)
+var accountRootRE = regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:root$`)
 
-// validatePolicy checks a key policy's size, syntax and principals, with
-// AWS's exceptions. Evaluation is authz's business; this only decides
-// whether the document may be stored.
-func validatePolicy(doc, account string) error {
+// errInvalidPrincipals is AWS's answer to a key policy naming a principal
+// that does not exist.
+var errInvalidPrincipals = errs.E(errs.MalformedPolicy, "Policy contains a statement with one or more invalid principals.")
+
+// bindPolicy checks a key policy's size and syntax and returns it with the
+// IAM users and roles it names bound to their unique IDs — the form that is
+// stored and evaluated. Every other byte is kept as given.
+func (s *Service) bindPolicy(ctx context.Context, doc string) (string, error) {
 	if len(doc) > MaxKeyPolicyBytes {
-		return errs.Ef(errs.LimitExceeded, "Policy exceeds the maximum allowed size of %d bytes.", MaxKeyPolicyBytes)
+		return "", errs.Ef(errs.LimitExceeded, "Policy exceeds the maximum allowed size of %d bytes.", MaxKeyPolicyBytes)
 	}
-	var p struct {
-		Version   string          `json:"Version"`
-		Statement json.RawMessage `json:"Statement"`
+	d, err := policy.Parse(doc)
+	if err != nil {
+		return "", err
 	}
-	dec := json.NewDecoder(strings.NewReader(doc))
-	if err := dec.Decode(&p); err != nil || dec.More() {
-		return errs.E(errs.MalformedPolicy, "The policy is not valid JSON.")
+	if err := d.Validate(policy.KeyPolicy); err != nil {
+		return "", err
 	}
-	if p.Version != "" && p.Version != "2012-10-17" && p.Version != "2008-10-17" {
-		return errs.E(errs.MalformedPolicy, "The policy contains an invalid Version.")
-	}
-	var stmts []map[string]json.RawMessage
-	switch {
-	case len(p.Statement) == 0:
-		return errs.E(errs.MalformedPolicy, "The policy must contain at least one Statement.")
-	case p.Statement[0] == '[':
-		if err := json.Unmarshal(p.Statement, &stmts); err != nil {
-			return errs.E(errs.MalformedPolicy, "The policy contains a malformed Statement.")
+	var bindErr error
+	out, err := policy.Rewrite(doc, func(ref policy.PrincipalRef) (string, bool) {
+		if bindErr != nil || ref.Value == "*" {
+			return "", false
 		}
-	default:
-		var one map[string]json.RawMessage
-		if err := json.Unmarshal(p.Statement, &one); err != nil {
-			return errs.E(errs.MalformedPolicy, "The policy contains a malformed Statement.")
+		stored, err := s.principals.Bind(ctx, ref.Value)
+		switch {
+		case errs.Is(err, errs.NotFound), errs.Is(err, errs.Validation):
+			bindErr = errInvalidPrincipals
+			return "", false
+		case err != nil:
+			bindErr = err
+			return "", false
 		}
-		stmts = append(stmts, one)
+		return stored, stored != ref.Value
+	})
+	if bindErr != nil {
+		return "", bindErr
 	}
-	for _, st := range stmts {
-		var effect string
-		if err := json.Unmarshal(st["Effect"], &effect); err != nil || (effect != "Allow" && effect != "Deny") {
-			return errs.E(errs.MalformedPolicy, "Policy contains a statement with an invalid Effect.")
-		}
-		for _, field := range []string{"Principal", "NotPrincipal"} {
-			raw, ok := st[field]
-			if !ok {
-				continue
-			}
-			if !validPrincipal(raw) {
-				return errs.E(errs.MalformedPolicy, "Policy contains a statement with one or more invalid principals.")
-			}
-		}
-	}
-	return nil
+	return out, err
 }
 
-// validPrincipal accepts "*", AWS account principals and service principals.
-// IAM users and roles are accepted once the identity store knows them.
-func validPrincipal(raw json.RawMessage) bool {
-	var star string
-	if json.Unmarshal(raw, &star) == nil {
-		return star == "*"
+// renderPolicy shows a stored key policy: unique IDs of principals that
+// still exist become their ARNs; those of deleted principals stay bare, as
+// AWS shows them.
+func (s *Service) renderPolicy(ctx context.Context, stored string) string {
+	out, err := policy.Rewrite(stored, func(ref policy.PrincipalRef) (string, bool) {
+		r := s.principals.Render(ctx, ref.Value)
+		return r, r != ref.Value
+	})
+	if err != nil {
+		return stored
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-		return false
-	}
-	for kind, v := range m {
-		vals, ok := stringOrList(v)
-		if !ok || len(vals) == 0 {
-			return false
-		}
-		for _, p := range vals {
-			switch kind {
-			case "AWS":
-				if p != "*" && !accountRE.MatchString(p) && !accountRootRE.MatchString(p) {
-					return false
-				}
-			case "Service":
-				if !strings.HasSuffix(p, ".amazonaws.com") {
-					return false
-				}
-			case "Federated", "CanonicalUser":
-			default:
-				return false
-			}
-		}
-	}
-	return true
+	return out
 }
 
-func stringOrList(raw json.RawMessage) ([]string, bool) {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return []string{s}, true
+// checkLockout is AWS's lockout safety check: the caller must still be
+// allowed to change the policy afterwards.
+func (s *Service) checkLockout(ctx context.Context, c *authz.Caller, k *Key, bound string, bypass bool) error {
+	if bypass {
+		return nil
 	}
-	var l []string
-	if json.Unmarshal(raw, &l) == nil {
-		return l, true
+	err := s.authz.Authorize(ctx, c, "kms:PutKeyPolicy", authz.Resource{ARN: k.ARN(), Account: k.Account, Policy: bound})
+	if errs.Is(err, errs.AccessDenied) {
+		return errs.E(errs.MalformedPolicy, "The new key policy will not allow you to update the key policy in the future.")
 	}
-	return nil, false
+	return err
 }
