@@ -28,6 +28,8 @@ const usage = `usage: keyward <command> [flags]
 commands:
   serve   run the server (AWS KMS API on one listener)
   init    create the data directory, root key and account; print the root credentials once
+  doctor  list grants and key policies that name deleted principals; repair one (--repair-key …)
+  explain print why a request was denied (by its request id)
 
 run 'keyward <command> -h' for the flags of a command.
 `
@@ -42,6 +44,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "init":
 		return initCmd(args[1:], stdout, stderr)
+	case "doctor":
+		return doctorCmd(args[1:], os.Stdin, stdout, stderr)
+	case "explain":
+		return explainCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -62,6 +68,7 @@ func flags(name string, cfg *config.Config, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&cfg.MaxSkew, "max-skew", cfg.MaxSkew, "largest accepted clock skew of a signed request")
 	fs.DurationVar(&cfg.SchedulerInterval, "scheduler-interval", cfg.SchedulerInterval, "how often due key deletions and rotations run")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&cfg.DeleteGuard, "principal-delete-guard", cfg.DeleteGuard, "deleting an IAM user or role that KMS grants or key policies still name: off, warn or deny")
 	return fs
 }
 

@@ -22,6 +22,10 @@ type Config struct {
 	RootKeyFile    string // default <DataDir>/root.key
 	RootPassphrase string // from KEYWARD_ROOT_PASSPHRASE; never logged
 
+	// DeleteGuard says what deleting an IAM user or role that KMS grants or
+	// key policies still name does: off, warn (default) or deny.
+	DeleteGuard string
+
 	MaxSkew time.Duration
 	// Clock drives key lifecycles (deletion windows, rotation dates). Nil
 	// means time.Now; tests set it to move time forward. SigV4 always uses
@@ -51,6 +55,7 @@ func Default() Config {
 		MaxSkew:           DefaultMaxSkew,
 		SchedulerInterval: DefaultSchedule,
 		LogLevel:          "info",
+		DeleteGuard:       "warn",
 	}
 }
 
@@ -71,6 +76,11 @@ func (c *Config) Validate() error {
 	}
 	if c.SchedulerInterval <= 0 {
 		problems = append(problems, errors.New("--scheduler-interval must be positive"))
+	}
+	switch c.DeleteGuard {
+	case "off", "warn", "deny":
+	default:
+		problems = append(problems, fmt.Errorf("--principal-delete-guard %q: want off, warn or deny", c.DeleteGuard))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
