@@ -29,11 +29,11 @@ func TestCreateDescribe(t *testing.T) {
 	}
 	got := must[*kms.DescribeKeyOutput](t)(e.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: md.KeyId})).KeyMetadata
 	checks := map[string][2]string{
-		"AWSAccountId":          {aws.ToString(got.AWSAccountId), "000000000000"},
-		"Description":           {aws.ToString(got.Description), "test key 123"},
-		"KeyState":              {string(got.KeyState), "Enabled"},
-		"KeyUsage":              {string(got.KeyUsage), "ENCRYPT_DECRYPT"},
-		"KeySpec":               {string(got.KeySpec), "SYMMETRIC_DEFAULT"},
+		"AWSAccountId": {aws.ToString(got.AWSAccountId), "000000000000"},
+		"Description":  {aws.ToString(got.Description), "test key 123"},
+		"KeyState":     {string(got.KeyState), "Enabled"},
+		"KeyUsage":     {string(got.KeyUsage), "ENCRYPT_DECRYPT"},
+		"KeySpec":      {string(got.KeySpec), "SYMMETRIC_DEFAULT"},
 		//lint:ignore SA1019 AWS still returns the deprecated member; so must we.
 		"CustomerMasterKeySpec": {string(got.CustomerMasterKeySpec), "SYMMETRIC_DEFAULT"},
 		"KeyManager":            {string(got.KeyManager), "CUSTOMER"},
