@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 }
 
 // keywardMain runs keyward for a script. Every command but serve, which the
-// scripts stop themselves, gives up after cmdTimeout.
+// scripts shut down themselves, gives up after cmdTimeout.
 func keywardMain() {
 	if len(os.Args) < 2 || os.Args[1] != "serve" {
 		time.AfterFunc(cmdTimeout, func() {
@@ -70,7 +70,7 @@ func TestAWSCLI(t *testing.T) {
 		t.Skip(msg)
 	}
 	for _, cli := range clis {
-		t.Logf("AWS CLI %s: %s (endpoint from %s)", cli.path, cli.version, cli.endpointSource())
+		t.Logf("AWS CLI %s (%s): %s; endpoint from %s", cli.found, cli.path, cli.version, cli.endpointSource())
 	}
 	for _, cli := range clis {
 		t.Run(cli.name(), func(t *testing.T) {
@@ -84,7 +84,7 @@ func TestAWSCLI(t *testing.T) {
 				Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 					"aws":       cli.run,
 					"serve":     cmdServe,
-					"stop":      cmdStop,
+					"shutdown":  cmdShutdown,
 					"capture":   cmdCapture,
 					"b64decode": cmdB64Decode,
 					"exports":   cmdExports,
@@ -97,7 +97,8 @@ func TestAWSCLI(t *testing.T) {
 
 // awsCLI is one AWS CLI installation.
 type awsCLI struct {
-	path                string // as found; may be a pyenv shim
+	found               string // as found; may be a pyenv shim
+	path                string // what runs: found, less symlinks and shims
 	version             string // first line of 'aws --version'
 	major, minor, patch int
 }
@@ -150,7 +151,7 @@ func findAWSCLIs(t *testing.T) []awsCLI {
 	seenVersion := map[string]string{}
 	var clis []awsCLI
 	for _, p := range paths {
-		real, err := filepath.EvalSymlinks(p)
+		real, err := filepath.EvalSymlinks(resolveShim(p, home))
 		if err == nil {
 			var fi os.FileInfo
 			if fi, err = os.Stat(real); err == nil && (fi.IsDir() || fi.Mode()&0o111 == 0) {
@@ -164,11 +165,13 @@ func findAWSCLIs(t *testing.T) []awsCLI {
 			continue
 		}
 		if first, ok := seenPath[real]; ok {
-			t.Logf("AWS CLI %s: same file as %s", p, first)
+			if first != p {
+				t.Logf("AWS CLI %s: same as %s", p, first)
+			}
 			continue
 		}
 		seenPath[real] = p
-		cli, err := probeCLI(p, home)
+		cli, err := probeCLI(real, home)
 		if err != nil {
 			if explicit != "" {
 				t.Fatalf("KEYWARD_AWS_CLIS: %v", err)
@@ -181,6 +184,7 @@ func findAWSCLIs(t *testing.T) []awsCLI {
 			continue
 		}
 		seenVersion[cli.version] = p
+		cli.found = p
 		clis = append(clis, cli)
 	}
 	return clis
@@ -205,6 +209,38 @@ func defaultCLIPaths() []string {
 		paths = append(paths, filepath.Join(pyenv, "shims", "aws"))
 	}
 	return paths
+}
+
+var (
+	pyenvShimRE = regexp.MustCompile(`exec "(/[^"]+/libexec/pyenv)" exec "\$program"`)
+	pyenvRootRE = regexp.MustCompile(`(?m)^export PYENV_ROOT="(/[^"]+)"$`)
+)
+
+// resolveShim returns the program a pyenv shim would run, or path itself.
+// Going through the shim doubles what each CLI command costs.
+func resolveShim(path, home string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return path
+	}
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	head = head[:n]
+	m, root := pyenvShimRE.FindSubmatch(head), pyenvRootRE.FindSubmatch(head)
+	if m == nil || root == nil {
+		return path
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, string(m[1]), "which", filepath.Base(path))
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "PYENV_ROOT=" + string(root[1])}
+	cmd.Dir = os.TempDir() // where the scripts run: no .python-version of the repository applies
+	out, err := cmd.Output()
+	if err != nil {
+		return path
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // probeCLI runs 'aws --version' in a hermetic environment.
@@ -336,7 +372,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	st := state(ts)
 	if st.srv != nil {
-		ts.Fatalf("serve: a server is already running; stop it first")
+		ts.Fatalf("serve: a server is already running; shut it down first")
 	}
 	bin, err := exec.LookPath("keyward")
 	ts.Check(err)
@@ -356,6 +392,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	cmd.Stdout, cmd.Stderr = w, w
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		r.Close()
 		w.Close()
@@ -365,7 +402,12 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	w.Close()
 	srv := &serverProc{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	st.srv = srv
-	ts.Defer(func() { srv.kill() })
+	ts.Defer(func() {
+		if st.srv == srv { // the script failed (or forgot to shut down)
+			srv.kill()
+			ts.Logf("[keyward serve output, %s]\n%s", logPath, readLog(logPath))
+		}
+	})
 
 	// Copy the output to the log, and hand over what came before the
 	// listening line.
@@ -416,16 +458,16 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdStop is the script command 'stop': SIGTERM the server, wait for it, and
+// cmdShutdown is the script command 'shutdown': SIGTERM the server, wait for it, and
 // require a clean exit. The server's whole output becomes the command's stderr.
-func cmdStop(ts *testscript.TestScript, neg bool, args []string) {
+func cmdShutdown(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) > 0 {
-		ts.Fatalf("usage: stop")
+		ts.Fatalf("usage: shutdown")
 	}
 	st := state(ts)
 	srv := st.srv
 	if srv == nil {
-		ts.Fatalf("stop: no server running")
+		ts.Fatalf("shutdown: no server running")
 	}
 	st.srv = nil
 	ts.Setenv("AWS_ENDPOINT_URL", "")

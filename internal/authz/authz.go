@@ -87,6 +87,9 @@ type Resource struct {
 	// Policy is the resource policy (a key policy, a trust policy), if any,
 	// with principals in their stored (unique-ID) form.
 	Policy string
+	// Trust marks Policy as a role's trust policy, whose statements name no
+	// Resource: they apply to the role they are attached to.
+	Trust bool
 
 	// KMS requests also carry the key's grants and the request's
 	// condition context.

@@ -180,7 +180,13 @@ func (ev *Evaluator) decide(ctx context.Context, c *Caller, action string, r Res
 	var lines []string
 	res := outcome{}
 	if r.Policy != "" {
-		res = ev.evalAll(ctx, "resource", []string{r.Policy}, req, &lines)
+		resReq := req
+		if r.Trust {
+			cp := *req
+			cp.Resource = ""
+			resReq = &cp
+		}
+		res = ev.evalAll(ctx, "resource", []string{r.Policy}, resReq, &lines)
 	}
 	id := outcome{}
 	if c.Type == Root {

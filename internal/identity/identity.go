@@ -1,6 +1,14 @@
-// Package identity owns accounts, principals and their credentials: today the
-// account root and its access keys; IAM users, roles and STS sessions join it
-// later. It answers the access-key lookups that SigV4 verification needs.
+// Package identity owns accounts, principals and their credentials: the
+// account root and its access keys, IAM users and roles with their unique
+// IDs, inline and customer managed policies, and STS sessions. It answers
+// the access-key lookups that SigV4 verification needs, with a template of
+// the authenticated caller (authz.Caller) for each key.
+//
+// Every operation takes the caller explicitly and asks the authz.Authorizer
+// it was given; storage is reached only through the Store and PrincipalStore
+// interfaces declared here. It imports no net/http and no database/sql, and
+// secrets (secret access keys, session secrets) are sealed before they reach
+// a store; session tokens are kept only as SHA-256 hashes.
 package identity
 
 import (
@@ -13,9 +21,13 @@ import (
 // the secret must be recoverable to verify signatures, and storage must never
 // hold it in the clear.
 type AccessKey struct {
-	ID           string // AKIA…
-	Account      string
-	User         string // "" for the account root
+	ID      string // AKIA…
+	Account string
+	User    string // user name; "" for the account root
+	// UserID is the unique ID (AIDA…) of the user the key was created for,
+	// "" for the account root. A key only works while that very user exists:
+	// a user deleted and re-created with the same name gets a new ID.
+	UserID       string
 	Status       string // Active | Inactive
 	Created      time.Time
 	SealedSecret []byte
@@ -31,4 +43,13 @@ type Store interface {
 	// ListAccessKeys returns the account's keys ordered by creation time.
 	ListAccessKeys(ctx context.Context, account string) ([]*AccessKey, error)
 	DeleteAccessKey(ctx context.Context, id string) error
+}
+
+// AccessKeyStore is a Store that can also change a key's status.
+//
+// Errors: as Store; UpdateAccessKeyStatus gives errs.NotFound for an
+// unknown id.
+type AccessKeyStore interface {
+	Store
+	UpdateAccessKeyStatus(ctx context.Context, id, status string) error
 }

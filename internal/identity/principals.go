@@ -9,6 +9,10 @@ import (
 const (
 	KindUser = "user"
 	KindRole = "role"
+	// KindRoot describes the account root in GetUser's answer: a Principal
+	// with this kind, the account id as ID and empty Path and Name, whose
+	// ARN is arn:aws:iam::<account>:root. It is never stored.
+	KindRoot = "root"
 )
 
 // Principal is an IAM user or role. Records are kept after deletion (with
@@ -25,8 +29,11 @@ type Principal struct {
 	Deleted time.Time // zero while the principal exists
 
 	// Roles only.
-	AssumeRolePolicy   string // the trust policy, as given
-	MaxSessionDuration int    // seconds, 3600–43200
+	// AssumeRolePolicy is the trust policy as stored: the IAM users and
+	// roles it names are bound to their unique IDs. GetRole and ListRoles
+	// show it with ARNs again while those principals exist.
+	AssumeRolePolicy   string
+	MaxSessionDuration int // seconds, 3600–43200
 	Description        string
 }
 
@@ -86,10 +93,17 @@ type Session struct {
 
 // PrincipalStore persists users, roles, their policies and STS sessions.
 //
-// Errors: errs.NotFound for a missing record; errs.AlreadyExists when a live
-// principal of the same kind and name exists in the account, or a policy
-// name, policy version or attachment already exists; anything else is
-// internal.
+// Unique IDs (principals' and managed policies') are unique across accounts;
+// the store enforces it. Principal and managed policy names compare without
+// regard to case, as IAM's do ("Alice" and "alice" are one name).
+//
+// Errors: errs.NotFound for a missing record (and for a policy, attachment
+// or session whose principal is missing or deleted); errs.AlreadyExists when
+// a live principal of the same kind and name exists in the account, a unique
+// ID is taken, or a policy name, policy version, attachment or session id
+// already exists; errs.DeleteConflict when DeletePrincipal finds inline
+// policies, attachments or access keys left, or DeleteManagedPolicy finds
+// attachments; anything else is internal.
 type PrincipalStore interface {
 	CreatePrincipal(ctx context.Context, p *Principal) error
 	// GetPrincipal returns the principal with a unique ID, deleted or not.

@@ -61,6 +61,8 @@ type env struct {
 	kms   *kms.Client
 	clock *clock
 	cfg   config.Config
+
+	deployerKey, deployerSecret string
 }
 
 type option func(*config.Config)

@@ -17,8 +17,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyward/keyward/internal/api/adminapi"
+	"github.com/keyward/keyward/internal/api/iamapi"
 	"github.com/keyward/keyward/internal/api/kmsapi"
+	"github.com/keyward/keyward/internal/api/stsapi"
+	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
+	"github.com/keyward/keyward/internal/awsproto/awsquery"
 	"github.com/keyward/keyward/internal/awsproto/sigv4"
 	"github.com/keyward/keyward/internal/config"
 	"github.com/keyward/keyward/internal/errs"
@@ -43,7 +48,12 @@ type Server struct {
 	identity *identity.Service
 	kms      *kms.Service
 	verifier *sigv4.Verifier
-	services map[string]*awsjson.Service
+	// authorizer decides every request; decisions keeps its recent
+	// denials for `keyward explain`.
+	authorizer *authz.Evaluator
+	decisions  *decisionLog
+	services   map[string]*awsjson.Service
+	query      map[string]*awsquery.Service // Query-protocol services (iam, sts)
 
 	// Account is the account served: the dev account, or the one created at
 	// first start.
@@ -99,13 +109,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 			"file", keyFile, "fingerprint", root.Fingerprint())
 	}
 	s = &Server{cfg: cfg, log: log, store: store, root: root}
-	s.identity = identity.NewService(store, root)
+	s.decisions = newDecisionLog(decisionLogSize)
+	s.authorizer = &authz.Evaluator{Now: cfg.Clock, Record: s.decisions.add}
+	s.identity = identity.NewService(identity.Config{Store: store, Principals: store, Sealer: root, Logger: log, Now: cfg.Clock,
+		Authorizer: s.authorizer, Guard: admin{s}, GuardMode: identity.GuardMode(cfg.DeleteGuard)})
+	s.authorizer.Describe = s.identity.Describe
 	if err := s.setupAccount(ctx); err != nil {
 		return nil, err
 	}
-	s.kms = kms.New(kms.Config{Store: store, Sealer: root, Logger: log, Now: cfg.Clock})
+	s.kms = kms.New(kms.Config{Store: store, Sealer: root, Logger: log, Now: cfg.Clock,
+		Authorizer: s.authorizer, Principals: s.identity})
 	s.verifier = &sigv4.Verifier{Lookup: credentialLookup{s.identity}, MaxSkew: cfg.MaxSkew}
-	s.services = map[string]*awsjson.Service{"kms": kmsapi.New(s.kms)}
+	s.services = map[string]*awsjson.Service{"kms": kmsapi.New(s.kms), adminapi.ServiceName: adminapi.New(admin{s})}
+	s.query = map[string]*awsquery.Service{"iam": iamapi.New(s.identity), "sts": stsapi.New(s.identity)}
 	return s, nil
 }
 
@@ -178,10 +194,30 @@ func (s *Server) Start() error {
 	}()
 	go func() {
 		defer s.wg.Done()
-		s.kms.RunScheduler(ctx, s.cfg.SchedulerInterval)
+		s.runScheduler(ctx)
 	}()
 	s.log.Info("keyward listening", "addr", "http://"+ln.Addr().String(), "account", s.Account, "dev", s.cfg.Dev)
 	return nil
+}
+
+// runScheduler runs due key deletions and rotations and removes expired
+// STS sessions, every SchedulerInterval, until ctx ends.
+func (s *Server) runScheduler(ctx context.Context) {
+	t := time.NewTicker(s.cfg.SchedulerInterval)
+	defer t.Stop()
+	for {
+		if err := s.kms.RunDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("scheduled key work", "err", err)
+		}
+		if err := s.identity.CleanupSessions(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("expired session cleanup", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Addr is the address the server listens on.
@@ -214,5 +250,5 @@ func (l credentialLookup) LookupAccessKey(ctx context.Context, id string) (*sigv
 	if err != nil {
 		return nil, err
 	}
-	return &sigv4.Credential{AccessKeyID: c.AccessKeyID, Secret: c.Secret, Principal: c}, nil
+	return &sigv4.Credential{AccessKeyID: c.AccessKeyID, Secret: c.Secret, CheckToken: c.CheckToken, Expires: c.Expires, Principal: c}, nil
 }

@@ -38,6 +38,10 @@ type Credential struct {
 	// SessionToken is non-empty for temporary credentials; the request must
 	// then carry the same token (X-Amz-Security-Token), compared in constant time.
 	SessionToken string
+	// CheckToken, when set, replaces the comparison with SessionToken: for
+	// stores that keep only a hash of the token. It must compare in
+	// constant time and return false for "" when a token is required.
+	CheckToken func(token string) bool
 	// Expires, when not zero, is the instant the credential stops being
 	// valid (an STS session's expiry): a request verified at or after it
 	// fails with ExpiredToken, after its signature has been checked.
@@ -202,7 +206,12 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Result, error) {
 
 	// Session token, checked after the signature so that an unsigned
 	// request learns nothing about tokens.
-	if cred.SessionToken != "" || p.token != "" {
+	switch {
+	case cred.CheckToken != nil:
+		if !cred.CheckToken(p.token) {
+			return nil, errs.E(errs.InvalidClientTokenID, msgInvalidToken)
+		}
+	case cred.SessionToken != "" || p.token != "":
 		if !hmac.Equal([]byte(cred.SessionToken), []byte(p.token)) {
 			return nil, errs.E(errs.InvalidClientTokenID, msgInvalidToken)
 		}

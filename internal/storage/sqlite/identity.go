@@ -11,7 +11,7 @@ import (
 
 func accessKeyNotFound() error { return errs.E(errs.NotFound, "access key not found") }
 
-const accessKeyColumns = `id, account, user_name, status, created, sealed_secret`
+const accessKeyColumns = `id, account, user_name, user_id, status, created, sealed_secret`
 
 const getAccessKeySQL = `SELECT ` + accessKeyColumns + ` FROM access_keys WHERE id = ?`
 
@@ -20,7 +20,7 @@ func scanAccessKey(sc rowScanner) (*identity.AccessKey, error) {
 		k       identity.AccessKey
 		created sql.NullInt64
 	)
-	if err := sc.Scan(&k.ID, &k.Account, &k.User, &k.Status, &created, &k.SealedSecret); err != nil {
+	if err := sc.Scan(&k.ID, &k.Account, &k.User, &k.UserID, &k.Status, &created, &k.SealedSecret); err != nil {
 		return nil, err
 	}
 	k.Created = fromNanos(created)
@@ -36,8 +36,8 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *identity.AccessKey) erro
 	}
 	return s.write(ctx, "create access key", func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO access_keys (`+accessKeyColumns+`)
-			VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
-			k.ID, k.Account, k.User, k.Status, created, nonNil(k.SealedSecret))
+			VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+			k.ID, k.Account, k.User, k.UserID, k.Status, created, nonNil(k.SealedSecret))
 		if err != nil {
 			return internal("create access key", err)
 		}
@@ -94,6 +94,23 @@ func (s *Store) DeleteAccessKey(ctx context.Context, id string) error {
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return internal("delete access key", err)
+		} else if n == 0 {
+			return accessKeyNotFound()
+		}
+		return nil
+	})
+}
+
+// UpdateAccessKeyStatus sets an access key's status. errs.NotFound if it
+// does not exist.
+func (s *Store) UpdateAccessKeyStatus(ctx context.Context, id, status string) error {
+	return s.write(ctx, "update access key", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE access_keys SET status = ? WHERE id = ?`, status, id)
+		if err != nil {
+			return internal("update access key", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return internal("update access key", err)
 		} else if n == 0 {
 			return accessKeyNotFound()
 		}

@@ -102,11 +102,86 @@ CREATE TABLE grants (
 );
 CREATE INDEX grants_by_key ON grants (account, region, key_id, id);
 CREATE INDEX grants_by_retiring ON grants (retiring, id);
+CREATE INDEX grants_by_grantee ON grants (grantee, id);
+`,
+	// 3: IAM users and roles, their inline and managed policies, STS
+	// sessions; access keys name their user's unique ID.
+	`
+CREATE TABLE principals (
+	id                   TEXT    NOT NULL PRIMARY KEY, -- AIDA…/AROA…, unique across accounts
+	account              TEXT    NOT NULL,
+	kind                 TEXT    NOT NULL,             -- user | role
+	name                 TEXT    NOT NULL,
+	path                 TEXT    NOT NULL,
+	created              INTEGER NOT NULL,
+	deleted              INTEGER,                      -- NULL while the principal exists
+	assume_role_policy   TEXT    NOT NULL,
+	max_session_duration INTEGER NOT NULL,
+	description          TEXT    NOT NULL
+);
+-- One live principal per (account, kind, name), names compared as IAM does
+-- (without regard to ASCII case); deleted ones are kept as tombstones.
+CREATE UNIQUE INDEX principals_live_name ON principals (account, kind, name COLLATE NOCASE) WHERE deleted IS NULL;
+CREATE INDEX principals_by_name ON principals (account, kind, name, created);
+
+CREATE TABLE inline_policies (
+	principal_id TEXT NOT NULL REFERENCES principals (id),
+	name         TEXT NOT NULL,
+	document     TEXT NOT NULL,
+	PRIMARY KEY (principal_id, name)
+);
+
+CREATE TABLE managed_policies (
+	id              TEXT    NOT NULL PRIMARY KEY, -- ANPA…, unique across accounts
+	account         TEXT    NOT NULL,
+	name            TEXT    NOT NULL,
+	path            TEXT    NOT NULL,
+	arn             TEXT    NOT NULL UNIQUE,
+	description     TEXT    NOT NULL,
+	default_version TEXT    NOT NULL,
+	created         INTEGER NOT NULL,
+	updated         INTEGER
+);
+CREATE UNIQUE INDEX managed_policies_name ON managed_policies (account, name COLLATE NOCASE);
+
+CREATE TABLE policy_versions (
+	policy_id TEXT    NOT NULL REFERENCES managed_policies (id) ON DELETE CASCADE,
+	ord       INTEGER NOT NULL, -- position in the policy's version list, oldest first
+	id        TEXT    NOT NULL,
+	document  TEXT    NOT NULL,
+	created   INTEGER NOT NULL,
+	PRIMARY KEY (policy_id, id)
+);
+
+CREATE TABLE policy_attachments (
+	principal_id TEXT NOT NULL REFERENCES principals (id),
+	policy_arn   TEXT NOT NULL REFERENCES managed_policies (arn),
+	PRIMARY KEY (principal_id, policy_arn)
+);
+CREATE INDEX policy_attachments_by_policy ON policy_attachments (policy_arn, principal_id);
+
+CREATE TABLE sessions (
+	access_key_id TEXT    NOT NULL PRIMARY KEY, -- ASIA…
+	account       TEXT    NOT NULL,
+	role_id       TEXT    NOT NULL REFERENCES principals (id),
+	session_name  TEXT    NOT NULL,
+	sealed_secret BLOB    NOT NULL,
+	token_hash    BLOB    NOT NULL, -- SHA-256 of the session token; the token itself is never stored
+	policy        TEXT    NOT NULL,
+	policy_arns   TEXT,             -- JSON array, NULL when none
+	source_ip     TEXT    NOT NULL,
+	created       INTEGER NOT NULL,
+	expires       INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_expiry ON sessions (expires);
+
+ALTER TABLE access_keys ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX access_keys_by_user ON access_keys (user_id);
 `,
 }
 
 // SchemaVersion is the schema version this binary writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrate brings the database up to SchemaVersion in one write transaction:
 // either every pending migration is applied and recorded, or none is.

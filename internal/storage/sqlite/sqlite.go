@@ -1,6 +1,7 @@
 // Package sqlite is Keyward's embedded storage adapter: it keeps keys, their
-// sealed material, aliases, access keys and the seal's metadata in one SQLite
-// file, through the pure-Go modernc.org/sqlite driver (no cgo).
+// sealed material, aliases, grants, IAM principals with their policies,
+// access keys, STS sessions and the seal's metadata in one SQLite file,
+// through the pure-Go modernc.org/sqlite driver (no cgo).
 //
 // It owns the on-disk schema and its migrations. It does not decide access
 // (authorization happens in the domain services before a Store is called)
@@ -41,17 +42,20 @@ import (
 )
 
 var (
-	_ kms.Store      = (*Store)(nil)
-	_ identity.Store = (*Store)(nil)
-	_ seal.MetaStore = (*Store)(nil)
+	_ kms.Store               = (*Store)(nil)
+	_ identity.Store          = (*Store)(nil)
+	_ identity.AccessKeyStore = (*Store)(nil)
+	_ identity.PrincipalStore = (*Store)(nil)
+	_ seal.MetaStore          = (*Store)(nil)
 )
 
 // busyTimeout is how long a connection waits for a lock held by another
 // process (or by a checkpoint) before failing with SQLITE_BUSY.
 const busyTimeout = 10 * time.Second
 
-// Store is a SQLite-backed implementation of kms.Store, identity.Store and
-// seal.MetaStore. It is safe for concurrent use. Open one Store per file.
+// Store is a SQLite-backed implementation of kms.Store, identity.Store,
+// identity.AccessKeyStore, identity.PrincipalStore and seal.MetaStore. It
+// is safe for concurrent use. Open one Store per file.
 type Store struct {
 	w    *sql.DB // exactly one connection: every write
 	r    *sql.DB // read-only connections: every read outside a write
@@ -60,6 +64,7 @@ type Store struct {
 	// Point reads on the request path, prepared once on the read pool
 	// (database/sql re-prepares them per connection as needed).
 	getKey, materials, getAlias, getAccessKey, getMeta *sql.Stmt
+	getPrincipal, principalByName, getSession          *sql.Stmt
 }
 
 // prepareReads prepares the Store's hot read statements on the read pool.
@@ -73,6 +78,9 @@ func (s *Store) prepareReads(ctx context.Context) error {
 		{&s.getAlias, getAliasSQL},
 		{&s.getAccessKey, getAccessKeySQL},
 		{&s.getMeta, getMetaSQL},
+		{&s.getPrincipal, getPrincipalSQL},
+		{&s.principalByName, principalByNameSQL},
+		{&s.getSession, getSessionSQL},
 	} {
 		st, err := s.r.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -158,7 +166,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // the write-ahead log into the database file.
 func (s *Store) Close() error {
 	var errList []error
-	for _, st := range []*sql.Stmt{s.getKey, s.materials, s.getAlias, s.getAccessKey, s.getMeta} {
+	for _, st := range []*sql.Stmt{s.getKey, s.materials, s.getAlias, s.getAccessKey, s.getMeta,
+		s.getPrincipal, s.principalByName, s.getSession} {
 		if st != nil {
 			errList = append(errList, st.Close())
 		}

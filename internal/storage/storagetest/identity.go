@@ -17,6 +17,7 @@ var accessKeyTests = []test{
 	{"not-found", testAccessKeyNotFound},
 	{"list", testAccessKeyList},
 	{"delete", testAccessKeyDelete},
+	{"update-status", testAccessKeyUpdateStatus},
 }
 
 func newAccessKey(t *testing.T, account, user string, created time.Time) *identity.AccessKey {
@@ -38,6 +39,7 @@ func testAccessKeyCreateGet(t *testing.T, s Stores) {
 	} {
 		if k.User != "" {
 			k.Status = "Inactive"
+			k.UserID = randUniqueID(t, "AIDA")
 		}
 		if err := s.CreateAccessKey(ctx(t), k); err != nil {
 			t.Fatalf("CreateAccessKey: %v", err)
@@ -128,4 +130,25 @@ func testAccessKeyDelete(t *testing.T, s Stores) {
 	if err != nil || len(got) != 1 || got[0].ID != k2.ID {
 		t.Fatalf("ListAccessKeys after delete: %v, %d", err, len(got))
 	}
+}
+
+func testAccessKeyUpdateStatus(t *testing.T, s Stores) {
+	k := newAccessKey(t, randAccount(t), "dora", base)
+	k.UserID = randUniqueID(t, "AIDA")
+	if err := s.CreateAccessKey(ctx(t), k); err != nil {
+		t.Fatalf("CreateAccessKey: %v", err)
+	}
+	for _, status := range []string{"Inactive", "Active"} {
+		if err := s.UpdateAccessKeyStatus(ctx(t), k.ID, status); err != nil {
+			t.Fatalf("UpdateAccessKeyStatus: %v", err)
+		}
+		k.Status = status
+		got, err := s.GetAccessKey(ctx(t), k.ID)
+		if err != nil {
+			t.Fatalf("GetAccessKey: %v", err)
+		}
+		same(t, "access key after a status change", k, got)
+	}
+	unknown := newAccessKey(t, k.Account, "", base)
+	wantCode(t, s.UpdateAccessKeyStatus(ctx(t), unknown.ID, "Inactive"), errs.NotFound, "UpdateAccessKeyStatus of an unknown key")
 }

@@ -1,8 +1,9 @@
 // Package storagetest is the conformance suite every Keyward storage adapter
-// must pass: it turns the contracts that kms.Store, identity.Store and
-// seal.MetaStore document (error codes, ordering, pagination, atomicity,
-// optimistic concurrency, isolation by account and region, exact field
-// round-trips) into tests run against a real database.
+// must pass: it turns the contracts that kms.Store, identity.AccessKeyStore,
+// identity.PrincipalStore and seal.MetaStore document (error codes,
+// ordering, pagination, atomicity, optimistic concurrency, isolation by
+// account and region, exact field round-trips) into tests run against a
+// real database.
 //
 // It depends only on the domain packages, never on an adapter, so SQLite and
 // PostgreSQL run the very same suite. The tests do not assume an empty
@@ -30,7 +31,8 @@ import (
 // Stores is what a storage adapter provides: every domain Store in one value.
 type Stores interface {
 	kms.Store
-	identity.Store
+	identity.AccessKeyStore
+	identity.PrincipalStore
 	seal.MetaStore
 }
 
@@ -45,6 +47,9 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"aliases", aliasTests},
 		{"access-keys", accessKeyTests},
 		{"meta", metaTests},
+		{"principals", principalTests},
+		{"policies", policyTests},
+		{"sessions", sessionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
