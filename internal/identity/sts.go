@@ -91,6 +91,7 @@ func (s *Service) AssumeRole(ctx context.Context, c *authz.Caller, in AssumeRole
 	}
 	err = s.authz.Authorize(ctx, c, "sts:AssumeRole", authz.Resource{
 		ARN: role.ARN(), Account: role.Account, Policy: role.AssumeRolePolicy, Trust: true,
+		Context: assumeContext(&in),
 	})
 	if errs.Is(err, errs.AccessDenied) {
 		return nil, denied(err)
@@ -231,4 +232,13 @@ func (s *Service) CleanupSessions(ctx context.Context) error {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "identity: deleted expired sessions", slog.Int("count", n))
 	}
 	return nil
+}
+
+// assumeContext is the condition context STS sets for AssumeRole.
+func assumeContext(in *AssumeRoleInput) authz.RequestContext {
+	rc := authz.RequestContext{"sts:RoleSessionName": {in.SessionName}}
+	if in.ExternalID != "" {
+		rc["sts:ExternalId"] = []string{in.ExternalID}
+	}
+	return rc
 }

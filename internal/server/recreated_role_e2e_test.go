@@ -266,3 +266,33 @@ func TestRecreatedRoleInlinePolicy(t *testing.T) {
 		t.Fatalf("doctor: %+v", fs)
 	}
 }
+
+// TestDeleteGuard: deleting a role that a grant still names is refused in
+// deny mode with IAM's DeleteConflict, and allowed (and logged) in warn mode.
+func TestDeleteGuard(t *testing.T) {
+	for _, mode := range []string{"deny", "warn", "off"} {
+		t.Run(mode, func(t *testing.T) {
+			e := start(t, "", func(c *configT) { c.DeleteGuard = mode })
+			iamc := e.iamClient()
+			createRole(t, iamc, "guarded")
+			md := createKey(t, e.kms, "")
+			must[*kms.CreateGrantOutput](t)(e.kms.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: md.KeyId,
+				GranteePrincipal: aws.String("arn:aws:iam::000000000000:role/guarded"), Operations: []types.GrantOperation{types.GrantOperationDecrypt}}))
+			_, err := iamc.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("guarded")})
+			if mode == "deny" {
+				apiErr(t, err, "DeleteConflict", "*")
+				if !strings.Contains(err.Error(), *md.Arn) {
+					t.Fatalf("the refusal does not name the grant's key: %v", err)
+				}
+				must[*iam.GetRoleOutput](t)(iamc.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("guarded")}))
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s mode refused: %v", mode, err)
+			}
+			if fs := e.doctor(t); len(fs) != 1 {
+				t.Fatalf("doctor after deletion: %+v", fs)
+			}
+		})
+	}
+}
