@@ -56,7 +56,21 @@ func keywardMain() {
 // TestAWSCLI runs the scripts in testdata/awscli against a real
 // 'keyward serve' process, once with each AWS CLI found: KEYWARD_AWS_CLIS
 // (colon-separated paths), or else every aws on PATH and in the usual
-// install locations, one of each version.
+// install locations, one of each version. Without any, it skips, or fails
+// when CI=true.
+//
+// Besides testscript's own commands, the scripts have:
+//
+//	serve FLAGS...       start 'keyward serve --listen 127.0.0.1:0 FLAGS...', set AWS_ENDPOINT_URL
+//	shutdown             SIGTERM the server; it must exit cleanly (its output becomes stderr)
+//	aws ARGS...          the CLI under test, hermetic, with a timeout
+//	capture NAME...      set variables from the fields of the last stdout
+//	b64decode SRC DST    base64 --decode a file or stdout into DST
+//	exports SRC          set the variables of 'export NAME=VALUE' lines
+//	timestamp VALUE OFF  VALUE (as either CLI prints times) is now+OFF, within 5 minutes
+//
+// and the conditions [v1] and [v2], the CLI's major version. 'stop' is
+// testscript's (it ends a script early, passing), hence 'shutdown'.
 func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the AWS CLI suite takes about a second a command")

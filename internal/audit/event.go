@@ -13,19 +13,19 @@ const EventVersion = "1.11"
 
 // Values of Event fields that Keyward writes as AWS does.
 const (
-	EventTypeAPICall       = "AwsApiCall"
-	EventTypeServiceEvent  = "AwsServiceEvent"
-	CategoryManagement     = "Management"
-	CategoryData           = "Data"
-	ResourceTypeKMSKey     = "AWS::KMS::Key"
-	SessionIssuerTypeRole  = "Role"
-	mfaNotAuthenticated    = "false"
-	eventSourceSuffix      = ".amazonaws.com"
-	maxUserAgentBytes      = 1024
-	maxErrorMessageBytes   = 1024
-	maxEventBytes          = 512 << 10
-	maxLineBytes           = maxEventBytes + 512
-	timeLayoutSeconds      = "2006-01-02T15:04:05Z"
+	EventTypeAPICall      = "AwsApiCall"
+	EventTypeServiceEvent = "AwsServiceEvent"
+	CategoryManagement    = "Management"
+	CategoryData          = "Data"
+	ResourceTypeKMSKey    = "AWS::KMS::Key"
+	SessionIssuerTypeRole = "Role"
+	mfaNotAuthenticated   = "false"
+	eventSourceSuffix     = ".amazonaws.com"
+	maxUserAgentBytes     = 1024
+	maxErrorMessageBytes  = 1024
+	maxEventBytes         = 512 << 10
+	maxLineBytes          = maxEventBytes + 512
+	timeLayoutSeconds     = "2006-01-02T15:04:05Z"
 )
 
 // Event sources for the services Keyward speaks.

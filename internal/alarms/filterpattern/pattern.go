@@ -57,13 +57,12 @@ func (k Kind) String() string {
 // concurrent use.
 type Pattern struct {
 	kind  Kind
-	terms []term    // KindTerms
-	re    *regex    // KindRegex
-	expr  *node     // KindJSON
-	slots []slot    // KindDelimited
-	names []string  // KindDelimited: named fields, in slot order
-	ellip bool      // KindDelimited: some slot is "..."
-	_     [0]func() // not comparable
+	terms []term   // KindTerms
+	re    *regex   // KindRegex
+	expr  *node    // KindJSON
+	slots []slot   // KindDelimited
+	names []string // KindDelimited: named fields, in slot order
+	ellip bool     // KindDelimited: some slot is "..."
 }
 
 // SyntaxError says why Parse rejected a pattern. Offset is a byte offset

@@ -176,8 +176,10 @@ type (
 		LastUsedDate *awsquery.Time `xml:"LastUsedDate,omitempty"`
 		Region       string         `xml:"Region,omitempty"`
 	}
+	// AccessKey.UserName is empty, and left out, for a key of the account
+	// root.
 	AccessKey struct {
-		UserName        string        `xml:"UserName"`
+		UserName        string        `xml:"UserName,omitempty"`
 		AccessKeyID     string        `xml:"AccessKeyId"`
 		Status          string        `xml:"Status"`
 		SecretAccessKey secret        `xml:"SecretAccessKey"`

@@ -44,8 +44,6 @@ type Operation struct {
 	// Call decodes the parameters, runs the operation and returns the result
 	// to encode (nil for operations without output).
 	Call func(ctx context.Context, p Params) (any, error)
-
-	output string // the model's output shape
 }
 
 // NoOutput is the result type of operations whose model has no output.
@@ -82,7 +80,6 @@ func Op[In, Out any](m *Model, name string, maxBody int64, readOnly bool, fn fun
 		Name:     name,
 		MaxBody:  maxBody,
 		ReadOnly: readOnly,
-		output:   mo.Output,
 		Call: func(ctx context.Context, p Params) (any, error) {
 			in := new(In)
 			if b != nil {

@@ -41,11 +41,11 @@ func FuzzDecodeForm(f *testing.F) {
 		req, err := ParseRequest(r, []byte(body))
 		if err == nil {
 			in := new(doThingInput)
-			if err = Decode(m, "DoThingRequest", req.Params, in); err == nil {
+			if err = b.decode(req.Params, in); err == nil {
 				params := map[string]string{}
 				encodeParams(b, reflect.ValueOf(in).Elem(), "", params)
 				again := new(doThingInput)
-				if err := Decode(m, "DoThingRequest", ParamsOf(params), again); err != nil {
+				if err := b.decode(ParamsOf(params), again); err != nil {
 					t.Fatalf("re-encoded input does not decode: %v\n%v", err, params)
 				}
 				if !reflect.DeepEqual(in, again) {
