@@ -60,6 +60,8 @@ type Caller struct {
 	SourceIP  string
 	UserAgent string
 	RequestID string
+	// EventID is the id of the audit event this request produces.
+	EventID string
 }
 
 // LogValue keeps access key ids out of debug logs beyond a prefix.

@@ -25,6 +25,10 @@ type Config struct {
 	// DeleteGuard says what deleting an IAM user or role that KMS grants or
 	// key policies still name does: off, warn (default) or deny.
 	DeleteGuard string
+	// DeletionGuard says what ScheduleKeyDeletion does for a key used within
+	// DeletionGuardWindow: off, warn or deny; "" means warn, or off in --dev.
+	DeletionGuard       string
+	DeletionGuardWindow time.Duration
 
 	MaxSkew time.Duration
 	// Clock drives key lifecycles (deletion windows, rotation dates). Nil
@@ -49,13 +53,14 @@ var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 // Default returns a Config with every default set.
 func Default() Config {
 	return Config{
-		Listen:            DefaultListen,
-		DataDir:           DefaultDataDir,
-		AccountID:         DefaultAccountID,
-		MaxSkew:           DefaultMaxSkew,
-		SchedulerInterval: DefaultSchedule,
-		LogLevel:          "info",
-		DeleteGuard:       "warn",
+		Listen:              DefaultListen,
+		DataDir:             DefaultDataDir,
+		AccountID:           DefaultAccountID,
+		MaxSkew:             DefaultMaxSkew,
+		SchedulerInterval:   DefaultSchedule,
+		LogLevel:            "info",
+		DeleteGuard:         "warn",
+		DeletionGuardWindow: 30 * 24 * time.Hour,
 	}
 }
 
@@ -81,6 +86,19 @@ func (c *Config) Validate() error {
 	case "off", "warn", "deny":
 	default:
 		problems = append(problems, fmt.Errorf("--principal-delete-guard %q: want off, warn or deny", c.DeleteGuard))
+	}
+	switch c.DeletionGuard {
+	case "":
+		c.DeletionGuard = "warn"
+		if c.Dev {
+			c.DeletionGuard = "off"
+		}
+	case "off", "warn", "deny":
+	default:
+		problems = append(problems, fmt.Errorf("--deletion-guard %q: want off, warn or deny", c.DeletionGuard))
+	}
+	if c.DeletionGuardWindow <= 0 {
+		problems = append(problems, errors.New("--deletion-guard-window must be positive"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -80,7 +80,11 @@ func (s *Service) Encrypt(ctx context.Context, c *authz.Caller, in CryptoInput, 
 	if in.DryRun {
 		return nil, dryRun()
 	}
-	return s.sealWith(ctx, e, in.Context, pt)
+	out, err := s.sealWith(ctx, e, in.Context, pt)
+	if err == nil {
+		s.recordUse(c, e.key, "Encrypt")
+	}
+	return out, err
 }
 
 // Opened is the result of a decryption.
@@ -158,7 +162,11 @@ func (s *Service) Decrypt(ctx context.Context, c *authz.Caller, in CryptoInput, 
 	if in.DryRun {
 		return nil, dryRun()
 	}
-	return s.openWith(ctx, e, h, in.Context, blob)
+	out, err := s.openWith(ctx, e, h, in.Context, blob)
+	if err == nil {
+		s.recordUse(c, e.key, "Decrypt")
+	}
+	return out, err
 }
 
 // ReEncryptResult is ReEncrypt's result.
@@ -194,6 +202,8 @@ func (s *Service) ReEncrypt(ctx context.Context, c *authz.Caller, src, dst Crypt
 		return nil, err
 	}
 	o.Plaintext = nil
+	s.recordUse(c, se.key, "ReEncrypt")
+	s.recordUse(c, de.key, "ReEncrypt")
 	return &ReEncryptResult{Source: o, Dest: sealed}, nil
 }
 
@@ -245,6 +255,7 @@ func (s *Service) GenerateDataKey(ctx context.Context, c *authz.Caller, in Crypt
 	if err != nil {
 		return nil, err
 	}
+	s.recordUse(c, e.key, action)
 	dk := &DataKey{Sealed: *sealed}
 	if withPlaintext {
 		dk.Plaintext = pt

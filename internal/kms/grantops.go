@@ -87,8 +87,8 @@ func (s *Service) CreateGrant(ctx context.Context, c *authz.Caller, in CreateGra
 		}
 	}
 	rc := authz.RequestContext{
-		"kms:GrantOperations":      in.Operations,
-		"kms:GranteePrincipal":     {in.Grantee},
+		"kms:GrantOperations":       in.Operations,
+		"kms:GranteePrincipal":      {in.Grantee},
 		"kms:GrantIsForAWSResource": {"false"},
 	}
 	if in.Retiring != "" {

@@ -231,6 +231,9 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, c *authz.Caller, keyI
 		return nil, errs.E(errs.Validation, "PendingWindowInDays value must be between 7 and 30 inclusive.")
 	}
 	return s.mutate(ctx, c, keyID, false, "ScheduleKeyDeletion", notPending, func(k *Key) error {
+		if err := s.checkRecentUse(ctx, k); err != nil {
+			return err
+		}
 		k.State = StatePendingDeletion
 		k.PendingWindowDays = window
 		k.DeletionDate = s.now().UTC().Add(time.Duration(window) * 24 * time.Hour)

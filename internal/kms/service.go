@@ -30,14 +30,18 @@ type Service struct {
 	seal       Sealer
 	authz      authz.Authorizer
 	principals Principals
-	now   func() time.Time
-	log   *slog.Logger
+	now        func() time.Time
+	log        *slog.Logger
 
 	// mu serialises mutations of keys and aliases on this node, so that
 	// read-modify-write of a key never races with itself; the store's
 	// Version check guards against other nodes.
 	mu    sync.Mutex
 	cache cache
+
+	usage         usageTracker
+	trackingStart time.Time
+	deletionGuard DeletionGuard
 }
 
 // Config holds what a Service needs.
@@ -48,11 +52,16 @@ type Config struct {
 	Principals Principals
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// TrackingStart is when this deployment began recording key usage.
+	TrackingStart time.Time
+	// DeletionGuard checks recent use before ScheduleKeyDeletion.
+	DeletionGuard DeletionGuard
 }
 
 // New returns a Service.
 func New(c Config) *Service {
-	s := &Service{store: c.Store, seal: c.Sealer, authz: c.Authorizer, principals: c.Principals, log: c.Logger}
+	s := &Service{store: c.Store, seal: c.Sealer, authz: c.Authorizer, principals: c.Principals, log: c.Logger,
+		trackingStart: c.TrackingStart, deletionGuard: c.DeletionGuard}
 	if s.principals == nil {
 		s.principals = accountPrincipals{}
 	}

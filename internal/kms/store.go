@@ -68,6 +68,12 @@ type Store interface {
 	// GrantsNaming returns every grant whose Grantee or Retiring binding is
 	// stored, ordered by id.
 	GrantsNaming(ctx context.Context, stored string) ([]*grants.Grant, error)
+	// PutKeyUsage records the last successful use of keys, keeping the
+	// later of a stored and a new use; uses of keys that no longer exist are
+	// dropped.
+	PutKeyUsage(ctx context.Context, us []Usage) error
+	// GetKeyUsage returns a key's last recorded use, errs.NotFound if none.
+	GetKeyUsage(ctx context.Context, account, region, keyID string) (*Usage, error)
 	// AllKeys returns keys of every account and region ordered by (account,
 	// region, id), after the given position, at most limit (<=0: all).
 	AllKeys(ctx context.Context, afterAccount, afterRegion, afterID string, limit int) ([]*Key, error)

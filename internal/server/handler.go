@@ -183,6 +183,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, svc protocol, req
 		return fail(errs.E(errs.RequestTooLarge, "Request entity too large"))
 	}
 	caller := cred.NewCaller(res.Region)
+	caller.EventID = newRequestID()
 	caller.SourceIP = remoteIP(r)
 	caller.UserAgent = r.UserAgent()
 	caller.RequestID = reqID

@@ -117,8 +117,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 	if err := s.setupAccount(ctx); err != nil {
 		return nil, err
 	}
+	start, err := trackingStart(ctx, store, cfg.Clock)
+	if err != nil {
+		return nil, err
+	}
 	s.kms = kms.New(kms.Config{Store: store, Sealer: root, Logger: log, Now: cfg.Clock,
-		Authorizer: s.authorizer, Principals: s.identity})
+		Authorizer: s.authorizer, Principals: s.identity, TrackingStart: start,
+		DeletionGuard: kms.DeletionGuard{Mode: cfg.DeletionGuard, Window: cfg.DeletionGuardWindow}})
 	s.verifier = &sigv4.Verifier{Lookup: credentialLookup{s.identity}, MaxSkew: cfg.MaxSkew}
 	s.services = map[string]*awsjson.Service{"kms": kmsapi.New(s.kms), adminapi.ServiceName: adminapi.New(admin{s})}
 	s.query = map[string]*awsquery.Service{"iam": iamapi.New(s.identity), "sts": stsapi.New(s.identity)}
@@ -209,6 +214,9 @@ func (s *Server) runScheduler(ctx context.Context) {
 		if err := s.kms.RunDue(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("scheduled key work", "err", err)
 		}
+		if err := s.kms.FlushUsage(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("key usage flush", "err", err)
+		}
 		if err := s.identity.CleanupSessions(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("expired session cleanup", "err", err)
 		}
@@ -238,6 +246,7 @@ func (s *Server) Close() error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	errsOut = append(errsOut, s.kms.FlushUsage(context.Background()))
 	errsOut = append(errsOut, s.store.Close())
 	return errors.Join(errsOut...)
 }
@@ -251,4 +260,22 @@ func (l credentialLookup) LookupAccessKey(ctx context.Context, id string) (*sigv
 		return nil, err
 	}
 	return &sigv4.Credential{AccessKeyID: c.AccessKeyID, Secret: c.Secret, CheckToken: c.CheckToken, Expires: c.Expires, Principal: c}, nil
+}
+
+// trackingStart returns when this data directory began recording key usage,
+// recording now on first use.
+func trackingStart(ctx context.Context, store *sqlite.Store, clock func() time.Time) (time.Time, error) {
+	b, err := store.GetMeta(ctx, "kms.tracking_start")
+	if err == nil {
+		return time.Parse(time.RFC3339Nano, string(b))
+	}
+	if !errs.Is(err, errs.NotFound) {
+		return time.Time{}, err
+	}
+	now := time.Now
+	if clock != nil {
+		now = clock
+	}
+	t := now().UTC().Truncate(time.Millisecond)
+	return t, store.PutMeta(ctx, "kms.tracking_start", []byte(t.Format(time.RFC3339Nano)))
 }

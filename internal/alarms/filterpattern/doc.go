@@ -50,8 +50,11 @@
 //
 // Keywords (IS, NULL, TRUE, FALSE, NOT, EXISTS) are matched without regard
 // to case. Inside double quotes, \" and \\ stand for " and \; any other
-// backslash is kept as it is. A bare value runs to the next white space or
-// one of ( ) { } [ ] " % = ! < > , & |.
+// backslash is kept as it is. A bare term runs to the next white space (a
+// bare %…% term is refused: a regular expression must be the whole
+// pattern). A bare value runs to the next white space or one of
+// ( ) { } [ ] " % = ! < > , & |, and is a number when the number rule
+// matches all of it.
 //
 // # Semantics
 //
@@ -92,6 +95,17 @@
 // symbol; no parentheses and no multi-byte characters. They match anywhere
 // in the text unless anchored. JSON and space-delimited patterns hold at
 // most MaxRegexes of them.
+//
+// # Metric values and dimensions
+//
+// Extract (or ExtractEvent, ExtractJSON) returns an Extracted for a matching
+// event; its MetricValue evaluates a metricTransformation's metricValue ("1",
+// or a selector), Number and Text read one field for metric values and
+// dimensions, and Fields lists a space-delimited match's fields as AWS
+// names them ($name, and $N for unnamed positions). CheckSelector and
+// CheckMetricValue validate selectors when a metric filter is stored.
+// An Event decodes its JSON and splits its fields once, however many
+// patterns it is matched against.
 //
 // # Errors
 //

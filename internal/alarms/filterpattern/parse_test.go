@@ -102,6 +102,8 @@ func TestParseInvalid(t *testing.T) {
 		{"fail/terms-text-after-quote", `"ab"c`, 4},
 		{"fail/terms-lone-minus", `ERROR -`, 6},
 		{"fail/terms-lone-question", `? ERROR`, 0},
+		{"fail/terms-regex-among-terms", `ERROR %\d+%`, 6},
+		{"fail/terms-excluded-regex", `ERROR -%x%`, 7},
 
 		// Space-delimited.
 		{"fail/delimited-empty", `[]`, 0},
@@ -198,5 +200,18 @@ func TestString(t *testing.T) {
 				t.Errorf("String() is not a fixed point: %q -> %q", got, q.String())
 			}
 		})
+	}
+}
+
+func TestRegexSizeLimit(t *testing.T) {
+	mustParse(t, `%a{1000}%`)
+	mustParse(t, `%[a-z]{1,1000}%`)
+	// Rejected before repetitions are expanded, so cheaply.
+	for _, p := range []string{
+		"%" + strings.Repeat("a{1,1000}", 110) + "%",
+		"%" + strings.Repeat(".{1000}", 140) + "%",
+	} {
+		_, err := Parse(p)
+		wantInvalid(t, err)
 	}
 }

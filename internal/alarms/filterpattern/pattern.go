@@ -11,19 +11,28 @@ import (
 	"github.com/keyward/keyward/internal/errs"
 )
 
-// Limits. MaxLength is PutMetricFilter's filterPattern constraint; MaxRegexes
-// and the wildcard limits are AWS's documented quotas; MaxDepth is Keyward's
-// own bound on parenthesis nesting, which AWS does not document.
+// Limits. MaxLength is PutMetricFilter's filterPattern constraint (counted
+// in characters); MaxRegexes and the wildcard limits are AWS's documented
+// quotas; MaxDepth is Keyward's own bound on parenthesis nesting, which AWS
+// does not document.
 const (
-	MaxLength             = 1024 // characters in a pattern
-	MaxRegexes            = 2    // %regex% values in one JSON or space-delimited pattern
-	MaxSelectorWildcards  = 1    // wildcards in one JSON selector
-	MaxPatternWildcards   = 3    // wildcard selectors in one JSON pattern
-	MaxDepth              = 32   // nested parentheses
-	maxRegexInstructions  = 2000 // compiled size of one regular expression
-	maxArrayIndex         = 1<<31 - 1
-	InvalidPatternMessage = "Invalid metric filter pattern"
+	MaxLength            = 1024 // characters in a pattern
+	MaxRegexes           = 2    // %regex% values in one JSON or space-delimited pattern
+	MaxSelectorWildcards = 1    // wildcards in one JSON selector
+	MaxPatternWildcards  = 3    // wildcard selectors in one JSON pattern
+	MaxDepth             = 32   // nested parentheses
+
+	// maxRegexInstructions bounds one regular expression's estimated
+	// program, repetitions expanded: matching costs time proportional to
+	// it for every byte of every event.
+	maxRegexInstructions = 2000
+	maxArrayIndex        = 1<<31 - 1
 )
+
+// InvalidPatternMessage is the client-visible message of every Parse error:
+// CloudWatch Logs' own, which the logs protocol sends as
+// InvalidParameterException.
+const InvalidPatternMessage = "Invalid metric filter pattern"
 
 // Kind is the form of a pattern, decided by its first non-blank character.
 type Kind uint8

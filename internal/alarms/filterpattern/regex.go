@@ -57,8 +57,13 @@ func compileRegex(src string) (*regex, error) {
 	if err != nil {
 		return nil, regexError("invalid regular expression: " + syntaxReason(err))
 	}
+	// Bound the program before expanding repetitions: Simplify and Compile
+	// of a{1,1000}a{1,1000}… alone would cost a request seconds of CPU.
+	if regexCost(parsed) > maxRegexInstructions {
+		return nil, regexError("regular expression is too large")
+	}
 	prog, err := syntax.Compile(parsed.Simplify())
-	if err != nil || len(prog.Inst) > maxRegexInstructions {
+	if err != nil || len(prog.Inst) > 2*maxRegexInstructions {
 		return nil, regexError("regular expression is too large")
 	}
 	re, err := regexp.Compile(expr)
@@ -222,4 +227,27 @@ func (s *scanner) parseRegexPattern() (*Pattern, error) {
 		return nil, s.errorf("a regular expression must be the whole pattern, found %s after it", s.rest())
 	}
 	return &Pattern{kind: KindRegex, re: re}, nil
+}
+
+// regexCost estimates, from above, the instructions a parsed expression
+// compiles to, with repetitions expanded. It saturates instead of
+// overflowing.
+func regexCost(re *syntax.Regexp) int {
+	const limit = 1 << 20
+	sat := func(n int) int { return min(n, limit) }
+	switch re.Op {
+	case syntax.OpRepeat:
+		n := re.Max
+		if n < 0 {
+			n = re.Min + 1
+		}
+		return sat(n * (regexCost(re.Sub[0]) + 1))
+	case syntax.OpLiteral:
+		return len(re.Rune)
+	}
+	cost := 1
+	for _, sub := range re.Sub {
+		cost = sat(cost + regexCost(sub))
+	}
+	return cost
 }

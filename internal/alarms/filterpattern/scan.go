@@ -445,18 +445,6 @@ func (s *scanner) parsePrimary(prim func() (*node, error)) (*node, error) {
 	return n, nil
 }
 
-func (n *node) all(f func(*cond) bool) bool {
-	if n.kind == nodeCond {
-		return f(n.c)
-	}
-	for _, k := range n.kids {
-		if !k.all(f) {
-			return false
-		}
-	}
-	return true
-}
-
 // eval evaluates the expression with f deciding each condition.
 func (n *node) eval(f func(*cond) bool) bool {
 	switch n.kind {

@@ -55,6 +55,12 @@ func (s *scanner) parseTermsPattern() (*Pattern, error) {
 				return nil, s.errorf("a double quote may only start a term")
 			}
 			t.text = s.src[start:s.pos]
+			if len(t.text) >= 2 && t.text[0] == '%' && t.text[len(t.text)-1] == '%' {
+				// AWS takes a regular expression only as a whole pattern;
+				// matching this one as text would silently mean something
+				// else. Quoted, it is a literal term.
+				return nil, invalid(start, "a regular expression must be the whole pattern")
+			}
 		}
 		terms = append(terms, t)
 	}

@@ -84,6 +84,8 @@ func TestTermsDocExamples(t *testing.T) {
 		{"ok/bare-symbols", `ERRORCODE:`, "Exiting with ERRORCODE: -1", true},
 		{"ok/escaped-quote-term", `"say \"hi\""`, `he said say "hi" twice`, true},
 		{"ok/unicode-term", `Zürich`, "weather in Zürich", true},
+		{"ok/quoted-percent-term", `ERROR "%x%"`, "ERROR 50%x%", true},
+		{"ok/percent-term", `ERROR 50%`, "ERROR 50% done", true},
 	})
 }
 

@@ -47,6 +47,7 @@ func (h *handlers) table() []awsjson.Operation {
 		op("ListRetirableGrants", smallBody, true, h.listRetirableGrants),
 		op("RetireGrant", smallBody, false, h.retireGrant),
 		op("RevokeGrant", smallBody, false, h.revokeGrant),
+		op("GetKeyLastUsage", smallBody, true, h.getKeyLastUsage),
 	}
 }
 

@@ -221,3 +221,24 @@ func (h *handlers) listKeyRotations(ctx context.Context, c *authz.Caller, in *Li
 	out.Truncated, out.NextMarker = page(next)
 	return out, nil
 }
+
+func (h *handlers) getKeyLastUsage(ctx context.Context, c *authz.Caller, in *GetKeyLastUsageRequest) (any, error) {
+	lu, err := h.svc.GetKeyLastUsage(ctx, c, str(in.KeyId))
+	if err != nil {
+		return nil, err
+	}
+	out := &GetKeyLastUsageResponse{
+		KeyId:             ptr(lu.Key.ID),
+		TrackingStartDate: awsjson.NewTime(lu.TrackingStart),
+		KeyCreationDate:   awsjson.NewTime(lu.Key.Created),
+	}
+	if u := lu.Used; u != nil {
+		out.KeyLastUsage = &KeyLastUsageData{
+			Operation:         ptr(u.Operation),
+			Timestamp:         awsjson.NewTime(u.Time),
+			CloudTrailEventId: ptr(u.EventID),
+			KmsRequestId:      ptr(u.RequestID),
+		}
+	}
+	return out, nil
+}

@@ -178,10 +178,87 @@ CREATE INDEX sessions_by_expiry ON sessions (expires);
 ALTER TABLE access_keys ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX access_keys_by_user ON access_keys (user_id);
 `,
+	// 4: last successful cryptographic use of each key (GetKeyLastUsage).
+	`
+CREATE TABLE key_usage (
+	account    TEXT    NOT NULL,
+	region     TEXT    NOT NULL,
+	key_id     TEXT    NOT NULL,
+	operation  TEXT    NOT NULL,
+	used       INTEGER NOT NULL,
+	event_id   TEXT    NOT NULL,
+	request_id TEXT    NOT NULL,
+	PRIMARY KEY (account, region, key_id),
+	FOREIGN KEY (account, region, key_id) REFERENCES keys (account, region, id) ON DELETE CASCADE
+);
+`,
+	// 5: SNS topics, subscriptions, the delivery queue and its records,
+	// message signing keys (internal/notify).
+	`
+CREATE TABLE sns_topics (
+	arn          TEXT    NOT NULL PRIMARY KEY,
+	account      TEXT    NOT NULL,
+	region       TEXT    NOT NULL,
+	name         TEXT    NOT NULL,
+	display_name TEXT    NOT NULL,
+	tags         TEXT,             -- JSON [{"k":..,"v":..}], NULL when none
+	created      INTEGER NOT NULL
+);
+CREATE INDEX sns_topics_by_scope ON sns_topics (account, region, arn);
+
+CREATE TABLE sns_subscriptions (
+	arn           TEXT    NOT NULL PRIMARY KEY,
+	topic_arn     TEXT    NOT NULL REFERENCES sns_topics (arn) ON DELETE CASCADE,
+	account       TEXT    NOT NULL,
+	region        TEXT    NOT NULL,
+	owner         TEXT    NOT NULL,
+	protocol      TEXT    NOT NULL,
+	endpoint      TEXT    NOT NULL,
+	raw_delivery  INTEGER NOT NULL, -- 0 or 1
+	token_hash    BLOB,             -- SHA-256 of the confirmation token; the token itself is never stored
+	token_expires INTEGER,
+	auth_unsub    INTEGER NOT NULL, -- 0 or 1
+	created       INTEGER NOT NULL,
+	confirmed     INTEGER,          -- NULL while pending confirmation
+	UNIQUE (topic_arn, protocol, endpoint)
+);
+CREATE INDEX sns_subscriptions_by_scope ON sns_subscriptions (account, region, arn);
+CREATE INDEX sns_subscriptions_by_token ON sns_subscriptions (token_hash);
+
+-- The delivery queue and its records. Messages are sealed; no foreign key,
+-- so that a record outlives its subscription.
+CREATE TABLE sns_deliveries (
+	id               TEXT    NOT NULL PRIMARY KEY,
+	message_id       TEXT    NOT NULL,
+	topic_arn        TEXT    NOT NULL,
+	subscription_arn TEXT    NOT NULL,
+	kind             TEXT    NOT NULL,
+	protocol         TEXT    NOT NULL,
+	sealed           BLOB    NOT NULL,
+	state            TEXT    NOT NULL, -- pending | delivered | failed
+	attempts         INTEGER NOT NULL,
+	next_attempt     INTEGER,          -- pending: when due, or when the current lease ends
+	last_attempt     INTEGER,
+	last_status      INTEGER NOT NULL,
+	last_error       TEXT    NOT NULL,
+	created          INTEGER NOT NULL,
+	finished         INTEGER
+);
+CREATE INDEX sns_deliveries_due ON sns_deliveries (state, next_attempt);
+CREATE INDEX sns_deliveries_by_topic ON sns_deliveries (topic_arn, created, id);
+CREATE INDEX sns_deliveries_by_finished ON sns_deliveries (finished);
+
+CREATE TABLE sns_signing_keys (
+	id          TEXT    NOT NULL PRIMARY KEY,
+	sealed_key  BLOB    NOT NULL,
+	certificate BLOB    NOT NULL,
+	created     INTEGER NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the schema version this binary writes.
-const SchemaVersion = 3
+const SchemaVersion = 5
 
 // migrate brings the database up to SchemaVersion in one write transaction:
 // either every pending migration is applied and recorded, or none is.
