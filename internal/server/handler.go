@@ -105,7 +105,7 @@ func (p jsonProtocol) lookup(r *http.Request, body []byte) (operation, error) {
 	op, err := p.svc.Lookup(target(r))
 	body = bytes.TrimSpace(body)
 	return operation{Name: op.Name, MaxBody: op.MaxBody, Call: func(ctx context.Context) (any, error) {
-		return op.Call(ctx, body)
+		return op.Call(ctx, awsjson.Decoder(body))
 	}}, err
 }
 

@@ -106,9 +106,9 @@ func op[In any, PIn interface {
 		Name:     name,
 		MaxBody:  maxBody,
 		ReadOnly: readOnly,
-		Call: func(ctx context.Context, body []byte) (any, error) {
+		Call: func(ctx context.Context, decode awsjson.DecodeFunc) (any, error) {
 			in := new(In)
-			if err := awsjson.Decode(body, in); err != nil {
+			if err := decode(in); err != nil {
 				return nil, err
 			}
 			if err := validateInput(PIn(in)); err != nil {

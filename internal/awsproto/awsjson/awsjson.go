@@ -27,8 +27,18 @@ type Operation struct {
 	MaxBody int64
 	// ReadOnly marks operations that change nothing (CloudTrail's readOnly).
 	ReadOnly bool
-	// Call decodes body, runs the operation and returns the result to encode.
-	Call func(ctx context.Context, body []byte) (any, error)
+	// Call decodes the request with decode (which fills a typed input from
+	// the body, in whichever encoding the protocol uses: JSON here, CBOR in
+	// rpcv2cbor), runs the operation and returns the result to encode.
+	Call func(ctx context.Context, decode DecodeFunc) (any, error)
+}
+
+// DecodeFunc fills a typed input from a request body.
+type DecodeFunc func(in any) error
+
+// Decoder returns the DecodeFunc of a JSON body.
+func Decoder(body []byte) DecodeFunc {
+	return func(in any) error { return Decode(body, in) }
 }
 
 // Validator is implemented by generated input types.
@@ -41,9 +51,9 @@ func Op[In any](name string, maxBody int64, readOnly bool, fn func(ctx context.C
 		Name:     name,
 		MaxBody:  maxBody,
 		ReadOnly: readOnly,
-		Call: func(ctx context.Context, body []byte) (any, error) {
+		Call: func(ctx context.Context, decode DecodeFunc) (any, error) {
 			in := new(In)
-			if err := Decode(body, in); err != nil {
+			if err := decode(in); err != nil {
 				return nil, err
 			}
 			if v, ok := any(in).(Validator); ok {
