@@ -19,13 +19,18 @@ const (
 	CategoryData          = "Data"
 	ResourceTypeKMSKey    = "AWS::KMS::Key"
 	SessionIssuerTypeRole = "Role"
-	mfaNotAuthenticated   = "false"
-	eventSourceSuffix     = ".amazonaws.com"
-	maxUserAgentBytes     = 1024
-	maxErrorMessageBytes  = 1024
-	maxEventBytes         = 512 << 10
-	maxLineBytes          = maxEventBytes + 512
-	timeLayoutSeconds     = "2006-01-02T15:04:05Z"
+)
+
+// Limits. CloudTrail cuts userAgent and errorMessage at 1 KB; an event
+// record may not exceed maxEventBytes (CloudTrail's own limit for
+// requestParameters is 100 KB).
+const (
+	maxUserAgentBytes    = 1024
+	maxErrorMessageBytes = 1024
+	maxEventBytes        = 512 << 10
+	mfaNotAuthenticated  = "false"
+	eventSourceSuffix    = ".amazonaws.com"
+	timeLayoutSeconds    = "2006-01-02T15:04:05Z"
 )
 
 // Event sources for the services Keyward speaks.
@@ -158,11 +163,30 @@ func TimeOf(t time.Time) Time { return Time{t} }
 
 // MarshalJSON writes the time as CloudTrail does.
 func (t Time) MarshalJSON() ([]byte, error) {
+	u := t.UTC()
+	y, mo, d := u.Date()
+	h, mi, s := u.Clock()
+	if y < 0 || y > 9999 {
+		return append(append([]byte{'"'}, u.Format(timeLayoutSeconds)...), '"'), nil
+	}
 	b := make([]byte, 0, len(timeLayoutSeconds)+2)
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, timeLayoutSeconds)
-	return append(b, '"'), nil
+	b = append4(b, y)
+	b = append(b, '-')
+	b = append2(b, int(mo))
+	b = append(b, '-')
+	b = append2(b, d)
+	b = append(b, 'T')
+	b = append2(b, h)
+	b = append(b, ':')
+	b = append2(b, mi)
+	b = append(b, ':')
+	b = append2(b, s)
+	return append(b, 'Z', '"'), nil
 }
+
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+func append4(b []byte, n int) []byte { return append2(append2(b, n/100), n%100) }
 
 // UnmarshalJSON reads an RFC 3339 time.
 func (t *Time) UnmarshalJSON(b []byte) error {

@@ -25,6 +25,7 @@ const (
 	segmentSuffix  = ".seg"
 	segmentNameLen = 20 + len(segmentSuffix)
 	headFile       = "head.json"
+	maxLineBytes   = maxEventBytes + 512 // an event line with its framing
 	hashHexLen     = 2 * sha256.Size
 	sigB64Len      = (ed25519.SignatureSize + 2) / 3 * 4
 

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
-	"strings"
+	"sync"
 )
 
 // The redaction rules. A parameter name is compared after folding it to
@@ -84,39 +84,46 @@ func rulesFor(eventSource, eventName string) rules {
 
 // secret reports whether a parameter called name, at depth (1 = the top
 // level of the parameters), is removed.
-func (r rules) secret(name string, depth int) bool {
-	n := foldName(name)
-	for _, f := range secretFragments {
-		if strings.Contains(n, f) {
+func (r rules) secret(name string, depth int) bool { return r.secretName([]byte(name), depth) }
+
+func (r rules) secretName(name []byte, depth int) bool {
+	var stack [64]byte
+	n := foldName(stack[:0], name)
+	for _, f := range secretFragmentBytes {
+		if bytes.Contains(n, f) {
 			return true
 		}
 	}
 	if depth == 1 {
 		for _, t := range topLevelSecrets {
-			if n == t {
+			if string(n) == t {
 				return true
 			}
 		}
 	}
-	return r.ssmValue && n == "value"
+	return r.ssmValue && string(n) == "value"
 }
 
-// foldName lower-cases name and keeps only its letters and digits.
-func foldName(name string) string {
-	var b strings.Builder
-	b.Grow(len(name))
-	for i := 0; i < len(name); i++ {
-		c := name[i]
+var secretFragmentBytes = func() [][]byte {
+	out := make([][]byte, len(secretFragments))
+	for i, f := range secretFragments {
+		out[i] = []byte(f)
+	}
+	return out
+}()
+
+// foldName appends name to dst lower-cased, keeping only its letters and
+// digits (and any non-ASCII bytes, so they cannot hide a name).
+func foldName(dst, name []byte) []byte {
+	for _, c := range name {
 		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-			b.WriteByte(c)
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c >= 0x80:
+			dst = append(dst, c)
 		case c >= 'A' && c <= 'Z':
-			b.WriteByte(c + ('a' - 'A'))
-		case c >= 0x80:
-			b.WriteByte(c) // keep non-ASCII bytes so they cannot hide a name
+			dst = append(dst, c+('a'-'A'))
 		}
 	}
-	return b.String()
+	return dst
 }
 
 // RedactParams returns a deep copy of params without the fields the
@@ -249,7 +256,7 @@ func keysNeedRedaction(r rules, raw []byte) bool {
 				k++
 			}
 			if k < len(raw) && raw[k] == ':' {
-				if escaped || r.secret(string(raw[start:j]), depth) {
+				if escaped || r.secretName(raw[start:j], depth) {
 					return true
 				}
 			}
@@ -273,11 +280,24 @@ func decodeUseNumber(b []byte, v any) error {
 // marshalNoEscape encodes v as compact JSON without HTML escaping, as
 // CloudTrail writes "<", ">" and "&".
 func marshalNoEscape(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	b := e.buf.Bytes()
+	return bytes.Clone(b[:len(b)-1]), nil // without Encode's newline
 }
+
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}

@@ -94,7 +94,9 @@ type Report struct {
 	// held an acknowledged event.
 	TornTail  *Position
 	TornBytes int64
-	Problems  []Problem
+	// Recoveries lists the crash repairs Open recorded in its digests.
+	Recoveries []Recovery
+	Problems   []Problem
 }
 
 // OK reports whether Verify found no problem.
@@ -125,6 +127,9 @@ func Verify(dir string, keys ...ed25519.PublicKey) (Report, error) {
 	if len(keys) == 0 {
 		return rep, errors.New("audit: Verify needs at least one public key")
 	}
+	// head.json first: on a live log it can only fall behind the segments
+	// read after it, never get ahead of them.
+	head, headErr := os.ReadFile(filepath.Join(dir, headFile))
 	names, err := listSegments(OSFS{}, dir)
 	if err != nil {
 		return rep, err
@@ -172,14 +177,14 @@ func Verify(dir string, keys ...ed25519.PublicKey) (Report, error) {
 				Detail:   fmt.Sprintf("events before seq %d are gone, but the log recorded pruning only before seq %d", first, recorded)})
 		}
 	}
-	checkHead(dir, w, end, &rep)
+	rep.Recoveries = w.recoveries
+	checkHead(head, headErr, w, end, &rep)
 	return rep, nil
 }
 
-// checkHead compares head.json with the log.
-func checkHead(dir string, w *walker, end Position, rep *Report) {
+// checkHead compares head.json (b, or the error reading it) with the log.
+func checkHead(b []byte, err error, w *walker, end Position, rep *Report) {
 	headPos := Position{Segment: headFile, Line: 1}
-	b, err := os.ReadFile(filepath.Join(dir, headFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		if w.digests > 0 {
 			rep.Problems = append(rep.Problems, Problem{Kind: ProblemHead, Position: headPos, Detail: "head.json is missing"})
@@ -254,6 +259,7 @@ type walker struct {
 
 	keepDigests  bool
 	digestHashes map[uint64]hash32
+	recoveries   []Recovery
 }
 
 func newWalker(keys []ed25519.PublicKey, strict bool) *walker {
@@ -310,9 +316,8 @@ func (w *walker) walkSegment(r io.Reader, name string, last bool) (segmentResult
 			continue
 		}
 		if pending != nil {
-			if perr != nil {
-				continue // still inside the damaged tail
-			}
+			// A well-formed entry (even an edited one) after the damage:
+			// no torn write makes one, so the damage is corruption.
 			w.report(*pending)
 			pending = nil
 		}
@@ -417,6 +422,9 @@ func (w *walker) entry(seg string, segSeq uint64, first bool, pos Position, e *e
 			// The oldest segment after pruning: its header anchors the
 			// chain with a signature.
 			w.lastSeq, w.haveSeq = d.LastSeq, true
+		}
+		if d.Recovered != nil {
+			w.recoveries = append(w.recoveries, *d.Recovered)
 		}
 		w.lastDigest, w.lastDigestHash = d, e.hash
 		w.sinceDigest = 0

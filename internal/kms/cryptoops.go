@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/crypto"
 	"github.com/keyward/keyward/internal/errs"
@@ -122,6 +123,7 @@ func (s *Service) ciphertextKey(ctx context.Context, c *authz.Caller, blob []byt
 	if err != nil {
 		return nil, h, err
 	}
+	audit.AddResource(ctx, audit.KeyResource(e.key.ARN()))
 	if err := s.authorizeWith(ctx, c, action, e, requestAlias(keyID), ec, nil); err != nil {
 		return nil, h, err
 	}

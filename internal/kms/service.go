@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/errs"
 	"github.com/keyward/keyward/internal/grants"
@@ -155,6 +156,7 @@ func (s *Service) resolve(ctx context.Context, c *authz.Caller, raw string, allo
 		}
 		return nil, err
 	}
+	audit.AddResource(ctx, audit.KeyResource(e.key.ARN()))
 	return e, nil
 }
 

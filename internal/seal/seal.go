@@ -191,3 +191,11 @@ func (Root) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(redacted)) }
 
 // LogValue returns "[redacted]" for log/slog. Log Fingerprint instead.
 func (Root) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// DeriveKey returns a subkey of the root key for one named purpose (HKDF
+// with the label as info), e.g. the audit trail's digest signing key. The
+// label must be unique to the purpose; the subkey reveals nothing of the
+// root key or of other subkeys.
+func (r *Root) DeriveKey(label string, n int) ([]byte, error) {
+	return hkdf.Key(sha256.New, r.k.key[:], nil, "keyward subkey v1\x00"+label, n)
+}

@@ -9,8 +9,11 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
+	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
 	"github.com/keyward/keyward/internal/awsproto/awsquery"
@@ -23,15 +26,49 @@ import (
 const maxBody = 1 << 20
 
 // ServeHTTP routes by the SigV4 scope's service, verifies the signature,
-// then dispatches by X-Amz-Target (JSON protocols) or Action (Query).
+// dispatches by X-Amz-Target (JSON protocols) or Action (Query), records
+// exactly one audit event, and only then answers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	reqID := newRequestID()
+	x := &exchange{start: time.Now().UTC(), reqID: newRequestID(), eventID: newRequestID(),
+		sourceIP: remoteIP(r), userAgent: r.UserAgent()}
+	x.service, x.scope = s.serviceOf(r)
 	svcName, proto := s.route(r)
-	opName := target(r)
-	status, code := s.serve(w, r, proto, reqID, &opName)
-	s.log.Info("request", "id", reqID, "service", svcName, "op", opName, "status", status,
-		"code", code, "dur", time.Since(start), "remote", r.RemoteAddr)
+	if x.service == "" {
+		x.service = svcName
+	}
+	x.op = opFromTarget(target(r))
+	status, code := s.serve(w, r, proto, x)
+	s.log.Info("request", "id", x.reqID, "service", svcName, "op", x.op, "status", status,
+		"code", code, "dur", time.Since(x.start), "remote", r.RemoteAddr)
+}
+
+// serviceOf returns the signing name and scope a request claims.
+func (s *Server) serviceOf(r *http.Request) (string, sigv4.Scope) {
+	scope, ok := sigv4.ParseScope(r)
+	if !ok {
+		return "", scope
+	}
+	return scope.Service, scope
+}
+
+// actionOf is the Query Action a request names, or "UnknownOperation".
+func actionOf(r *http.Request, body []byte) string {
+	if a := r.URL.Query().Get("Action"); a != "" {
+		return a
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
+		return form.Get("Action")
+	}
+	return "UnknownOperation"
+}
+
+// opFromTarget is the operation name of an X-Amz-Target, for requests that
+// fail before their operation is looked up.
+func opFromTarget(t string) string {
+	if i := strings.LastIndexByte(t, '.'); i >= 0 {
+		return t[i+1:]
+	}
+	return t
 }
 
 // protocol is one AWS service in its wire protocol: it names the operation
@@ -45,15 +82,20 @@ type protocol interface {
 	// request body, already read and verified.
 	lookup(r *http.Request, body []byte) (operation, error)
 	writeResult(w http.ResponseWriter, requestID, op string, out any)
+	// errorName is the wire name of err (the audit record's errorCode).
+	errorName(err error) string
+	// params returns the request's parameters for the audit record.
+	params(r *http.Request, body []byte) map[string]any
 	// writeError writes err and returns the HTTP status sent.
 	writeError(w http.ResponseWriter, requestID string, err error) int
 }
 
 // operation is a looked-up operation, bound to its request.
 type operation struct {
-	Name    string
-	MaxBody int64
-	Call    func(ctx context.Context) (any, error)
+	Name     string
+	MaxBody  int64
+	ReadOnly bool
+	Call     func(ctx context.Context) (any, error)
 }
 
 // route picks the service a request is for: the SigV4 scope's service when
@@ -104,10 +146,17 @@ func (p jsonProtocol) checkMethod(method string) error {
 func (p jsonProtocol) lookup(r *http.Request, body []byte) (operation, error) {
 	op, err := p.svc.Lookup(target(r))
 	body = bytes.TrimSpace(body)
-	return operation{Name: op.Name, MaxBody: op.MaxBody, Call: func(ctx context.Context) (any, error) {
+	return operation{Name: op.Name, MaxBody: op.MaxBody, ReadOnly: op.ReadOnly, Call: func(ctx context.Context) (any, error) {
 		return op.Call(ctx, awsjson.Decoder(body))
 	}}, err
 }
+
+func (p jsonProtocol) errorName(err error) string {
+	name, _ := p.svc.Errors(errs.CodeOf(err))
+	return name
+}
+
+func (p jsonProtocol) params(_ *http.Request, body []byte) map[string]any { return jsonParams(body) }
 
 func (p jsonProtocol) writeResult(w http.ResponseWriter, requestID, _ string, out any) {
 	p.svc.WriteResult(w, requestID, out)
@@ -130,9 +179,22 @@ func (p queryProtocol) lookup(r *http.Request, body []byte) (operation, error) {
 		return operation{}, err
 	}
 	op, err := p.svc.Lookup(req)
-	return operation{Name: op.Name, MaxBody: op.MaxBody, Call: func(ctx context.Context) (any, error) {
+	return operation{Name: op.Name, MaxBody: op.MaxBody, ReadOnly: op.ReadOnly, Call: func(ctx context.Context) (any, error) {
 		return op.Call(ctx, req.Params)
 	}}, err
+}
+
+func (p queryProtocol) errorName(err error) string {
+	f, _ := p.svc.Fault(err)
+	return f.Code
+}
+
+func (p queryProtocol) params(r *http.Request, body []byte) map[string]any {
+	form, _ := url.ParseQuery(string(body))
+	for k, v := range r.URL.Query() {
+		form[k] = v
+	}
+	return queryParams(form)
 }
 
 func (p queryProtocol) writeResult(w http.ResponseWriter, requestID, op string, out any) {
@@ -146,54 +208,79 @@ func (p queryProtocol) writeError(w http.ResponseWriter, requestID string, err e
 }
 
 // serve handles one request and returns the status and error code sent.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, svc protocol, reqID string, opName *string) (int, errs.Code) {
-	fail := func(err error) (int, errs.Code) {
-		code := errs.CodeOf(err)
-		if code == errs.Internal {
-			s.log.Error("internal error", "id", reqID, "op", *opName, "err", err)
+// Every path ends in finish, which records the audit event before anything
+// is written: a request whose event cannot be made durable is refused.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, svc protocol, x *exchange) (int, errs.Code) {
+	ctx := r.Context()
+	finish := func(out any, err error) (int, errs.Code) {
+		if err != nil {
+			code := errs.CodeOf(err)
+			if code == errs.Internal {
+				s.log.Error("internal error", "id", x.reqID, "op", x.op, "err", err)
+			}
+			x.errType, x.errMsg = svc.errorName(err), errs.Message(err)
 		}
-		return svc.writeError(w, reqID, err), code
+		x.out = out
+		if aerr := s.record(ctx, x); aerr != nil {
+			err = aerr
+		}
+		if err != nil {
+			return svc.writeError(w, x.reqID, err), errs.CodeOf(err)
+		}
+		svc.writeResult(w, x.reqID, x.op, out)
+		return http.StatusOK, ""
 	}
 	if err := svc.checkMethod(r.Method); err != nil {
-		return fail(err)
+		if x.op == "" {
+			x.op = "UnknownOperation"
+		}
+		return finish(nil, err)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return fail(errs.Wrap(errs.Serialization, "The request body could not be read.", err))
+		return finish(nil, errs.Wrap(errs.Serialization, "The request body could not be read.", err))
 	}
 	if len(body) > maxBody {
-		return fail(errs.E(errs.RequestTooLarge, "Request entity too large"))
+		return finish(nil, errs.E(errs.RequestTooLarge, "Request entity too large"))
+	}
+	x.params = svc.params(r, body)
+	if x.op == "" {
+		x.op = actionOf(r, body)
 	}
 	res, err := s.verifier.Verify(r, body)
 	if err != nil {
-		return fail(err)
+		return finish(nil, err)
 	}
 	cred, _ := res.Credential.Principal.(*identity.Credential)
 	if cred == nil {
-		return fail(errs.E(errs.Internal, ""))
-	}
-	op, err := svc.lookup(r, body)
-	if op.Name != "" {
-		*opName = op.Name
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if int64(len(body)) > op.MaxBody {
-		return fail(errs.E(errs.RequestTooLarge, "Request entity too large"))
+		return finish(nil, errs.E(errs.Internal, ""))
 	}
 	caller := cred.NewCaller(res.Region)
-	caller.EventID = newRequestID()
-	caller.SourceIP = remoteIP(r)
-	caller.UserAgent = r.UserAgent()
-	caller.RequestID = reqID
-	ctx := authz.WithCaller(r.Context(), caller)
-	out, err := op.Call(ctx)
-	if err != nil {
-		return fail(err)
+	caller.EventID = x.eventID
+	caller.SourceIP = x.sourceIP
+	caller.UserAgent = x.userAgent
+	caller.RequestID = x.reqID
+	x.caller = caller
+	op, err := svc.lookup(r, body)
+	if op.Name != "" {
+		x.op = op.Name
 	}
-	svc.writeResult(w, reqID, op.Name, out)
-	return http.StatusOK, ""
+	x.readOnly = op.ReadOnly
+	if err != nil {
+		return finish(nil, err)
+	}
+	if int64(len(body)) > op.MaxBody {
+		return finish(nil, errs.E(errs.RequestTooLarge, "Request entity too large"))
+	}
+	// Fail closed up front: a trail that cannot take events refuses work.
+	if s.audit != nil {
+		if err := s.audit.Err(); err != nil {
+			return finish(nil, errs.Wrap(errs.Internal, "", err))
+		}
+	}
+	ctx, x.notes = audit.WithNotes(authz.WithCaller(ctx, caller))
+	out, err := op.Call(ctx)
+	return finish(out, err)
 }
 
 // target is the X-Amz-Target of a request: a header, or a query parameter

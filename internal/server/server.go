@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/keyward/keyward/internal/api/iamapi"
 	"github.com/keyward/keyward/internal/api/kmsapi"
 	"github.com/keyward/keyward/internal/api/stsapi"
+	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
 	"github.com/keyward/keyward/internal/awsproto/awsquery"
@@ -52,8 +54,10 @@ type Server struct {
 	// denials for `keyward explain`.
 	authorizer *authz.Evaluator
 	decisions  *decisionLog
-	services   map[string]*awsjson.Service
-	query      map[string]*awsquery.Service // Query-protocol services (iam, sts)
+	// audit is the trail every request is recorded in before it is answered.
+	audit    *audit.Log
+	services map[string]*awsjson.Service
+	query    map[string]*awsquery.Service // Query-protocol services (iam, sts)
 
 	// Account is the account served: the dev account, or the one created at
 	// first start.
@@ -109,6 +113,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 			"file", keyFile, "fingerprint", root.Fingerprint())
 	}
 	s = &Server{cfg: cfg, log: log, store: store, root: root}
+	if s.audit, err = openAudit(cfg, root); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.audit.Close()
+		}
+	}()
 	s.decisions = newDecisionLog(decisionLogSize)
 	s.authorizer = &authz.Evaluator{Now: cfg.Clock, Record: s.decisions.add}
 	s.identity = identity.NewService(identity.Config{Store: store, Principals: store, Sealer: root, Logger: log, Now: cfg.Clock,
@@ -247,6 +259,7 @@ func (s *Server) Close() error {
 	}
 	s.wg.Wait()
 	errsOut = append(errsOut, s.kms.FlushUsage(context.Background()))
+	errsOut = append(errsOut, s.audit.Close())
 	errsOut = append(errsOut, s.store.Close())
 	return errors.Join(errsOut...)
 }
@@ -278,4 +291,30 @@ func trackingStart(ctx context.Context, store *sqlite.Store, clock func() time.T
 	}
 	t := now().UTC().Truncate(time.Millisecond)
 	return t, store.PutMeta(ctx, "kms.tracking_start", []byte(t.Format(time.RFC3339Nano)))
+}
+
+// AuditSigningLabel names the root-key subkey that signs audit digests.
+const AuditSigningLabel = "audit digest signing"
+
+// AuditKey derives the audit trail's digest signing key from the root.
+func AuditKey(root *seal.Root) (ed25519.PrivateKey, error) {
+	seed, err := root.DeriveKey(AuditSigningLabel, ed25519.SeedSize)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(seed)
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// openAudit opens the audit trail in <data dir>/audit.
+func openAudit(cfg config.Config, root *seal.Root) (*audit.Log, error) {
+	key, err := AuditKey(root)
+	if err != nil {
+		return nil, err
+	}
+	l, err := audit.Open(filepath.Join(cfg.DataDir, "audit"), audit.Options{SigningKey: key, Now: cfg.Clock})
+	if err != nil {
+		return nil, fmt.Errorf("opening the audit trail: %w", err)
+	}
+	return l, nil
 }
