@@ -195,7 +195,7 @@ func Open(dir string, opts Options) (*Log, error) {
 		}
 		l.lock = c
 	}
-	if err := l.recover(); err != nil {
+	if err := l.loadOrCreate(); err != nil {
 		if l.f != nil {
 			l.f.Close()
 		}

@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 )
 
-// recover finds the state of the log on disk, repairs a torn tail, and
+// loadOrCreate finds the state of the log on disk, repairs a torn tail, and
 // readies the newest segment for appending (creating the log if new).
-func (l *Log) recover() error {
+func (l *Log) loadOrCreate() error {
 	names, err := listSegments(l.fs, l.dir)
 	if err != nil {
 		return err

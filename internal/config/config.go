@@ -9,6 +9,8 @@ import (
 	"net"
 	"regexp"
 	"time"
+
+	"github.com/keyward/keyward/internal/audit"
 )
 
 // Config is a validated server configuration.
@@ -29,6 +31,11 @@ type Config struct {
 	// DeletionGuardWindow: off, warn or deny; "" means warn, or off in --dev.
 	DeletionGuard       string
 	DeletionGuardWindow time.Duration
+	// AuditRetention is how long audit events are kept (default 90 days).
+	AuditRetention time.Duration
+	// AuditFS is the file system of the audit trail; nil is the OS's.
+	// Tests inject failures through it.
+	AuditFS audit.FS
 
 	MaxSkew time.Duration
 	// Clock drives key lifecycles (deletion windows, rotation dates). Nil
@@ -61,6 +68,7 @@ func Default() Config {
 		LogLevel:            "info",
 		DeleteGuard:         "warn",
 		DeletionGuardWindow: 30 * 24 * time.Hour,
+		AuditRetention:      90 * 24 * time.Hour,
 	}
 }
 
@@ -96,6 +104,9 @@ func (c *Config) Validate() error {
 	case "off", "warn", "deny":
 	default:
 		problems = append(problems, fmt.Errorf("--deletion-guard %q: want off, warn or deny", c.DeletionGuard))
+	}
+	if c.AuditRetention < 24*time.Hour {
+		problems = append(problems, errors.New("--audit-retention must be at least 24h"))
 	}
 	if c.DeletionGuardWindow <= 0 {
 		problems = append(problems, errors.New("--deletion-guard-window must be positive"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/crypto"
 	"github.com/keyward/keyward/internal/errs"
@@ -107,6 +108,7 @@ func (s *Service) CreateKey(ctx context.Context, c *authz.Caller, in CreateKeyIn
 	if err := s.store.CreateKey(ctx, k, mat); err != nil {
 		return nil, err
 	}
+	audit.AddResource(ctx, audit.KeyResource(k.ARN()))
 	s.putKey(k.Clone())
 	return k, nil
 }

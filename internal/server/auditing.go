@@ -167,22 +167,14 @@ func (x *exchange) event() (*audit.Event, error) {
 			break
 		}
 	}
-	source := ev.EventSource
 	var err error
-	if ev.RequestParameters, err = marshalNullable(audit.RedactParams(source, x.op, x.params)); err != nil {
+	if ev.RequestParameters, err = audit.RequestParameters(ev.EventSource, x.op, x.params); err != nil {
 		return nil, err
 	}
-	if ev.ResponseElements, err = marshalNullable(audit.RedactParams(source, x.op, x.responseElements())); err != nil {
+	if ev.ResponseElements, err = audit.RequestParameters(ev.EventSource, x.op, x.responseElements()); err != nil {
 		return nil, err
 	}
 	return ev, nil
-}
-
-func marshalNullable(m map[string]any) (json.RawMessage, error) {
-	if m == nil {
-		return json.RawMessage("null"), nil
-	}
-	return json.Marshal(m)
 }
 
 // record makes the exchange's event durable. An error means the request

@@ -29,6 +29,9 @@ const maxBody = 1 << 20
 // dispatches by X-Amz-Target (JSON protocols) or Action (Query), records
 // exactly one audit event, and only then answers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveSigningCert(w, r) {
+		return
+	}
 	x := &exchange{start: time.Now().UTC(), reqID: newRequestID(), eventID: newRequestID(),
 		sourceIP: remoteIP(r), userAgent: r.UserAgent()}
 	x.service, x.scope = s.serviceOf(r)
@@ -101,8 +104,8 @@ type operation struct {
 // route picks the service a request is for: the SigV4 scope's service when
 // it is one served here; otherwise (unsigned, malformed or foreign scope)
 // the protocol the request is written in: a form body, or a GET with an
-// Action, is Query (STS when it names an STS action, else IAM); anything
-// else is KMS's JSON.
+// Action, is Query (STS or SNS when it names one of their actions, else
+// IAM); anything else is KMS's JSON.
 func (s *Server) route(r *http.Request) (string, protocol) {
 	if scope, ok := sigv4.ParseScope(r); ok {
 		if q := s.query[scope.Service]; q != nil {
@@ -116,6 +119,8 @@ func (s *Server) route(r *http.Request) (string, protocol) {
 		name := "iam"
 		if sts := s.query["sts"]; sts != nil && sts.Known[r.URL.Query().Get("Action")] {
 			name = "sts"
+		} else if sns := s.query["sns"]; sns != nil && sns.Known[r.URL.Query().Get("Action")] {
+			name = "sns"
 		}
 		if q := s.query[name]; q != nil {
 			return name, queryProtocol{q}
@@ -247,20 +252,31 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, svc protocol, x *
 	if x.op == "" {
 		x.op = actionOf(r, body)
 	}
+	// caller stays nil for the one unsigned request served (sns.go).
+	var caller *authz.Caller
 	res, err := s.verifier.Verify(r, body)
-	if err != nil {
+	switch {
+	case err == nil:
+		cred, _ := res.Credential.Principal.(*identity.Credential)
+		if cred == nil {
+			return finish(nil, errs.E(errs.Internal, ""))
+		}
+		caller = cred.NewCaller(res.Region)
+		caller.EventID = x.eventID
+		caller.SourceIP = x.sourceIP
+		caller.UserAgent = x.userAgent
+		caller.RequestID = x.reqID
+		x.caller = caller
+	case !unsignedConfirmation(r, x.service, err):
+		// A known access key with a bad signature or token is still
+		// attributed to its account, so its owner sees the attempt.
+		if x.scope.AccessKeyID != "" {
+			if c, lerr := s.identity.Lookup(ctx, x.scope.AccessKeyID); lerr == nil {
+				x.caller = c.NewCaller(x.scope.Region)
+			}
+		}
 		return finish(nil, err)
 	}
-	cred, _ := res.Credential.Principal.(*identity.Credential)
-	if cred == nil {
-		return finish(nil, errs.E(errs.Internal, ""))
-	}
-	caller := cred.NewCaller(res.Region)
-	caller.EventID = x.eventID
-	caller.SourceIP = x.sourceIP
-	caller.UserAgent = x.userAgent
-	caller.RequestID = x.reqID
-	x.caller = caller
 	op, err := svc.lookup(r, body)
 	if op.Name != "" {
 		x.op = op.Name

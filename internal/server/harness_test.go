@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -158,3 +159,5 @@ func must[T any](t *testing.T) func(v T, err error) T {
 var ctx = context.Background()
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -21,7 +21,9 @@ import (
 	"github.com/keyward/keyward/internal/api/adminapi"
 	"github.com/keyward/keyward/internal/api/iamapi"
 	"github.com/keyward/keyward/internal/api/kmsapi"
+	"github.com/keyward/keyward/internal/api/snsapi"
 	"github.com/keyward/keyward/internal/api/stsapi"
+	"github.com/keyward/keyward/internal/api/trailapi"
 	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
@@ -31,6 +33,7 @@ import (
 	"github.com/keyward/keyward/internal/errs"
 	"github.com/keyward/keyward/internal/identity"
 	"github.com/keyward/keyward/internal/kms"
+	"github.com/keyward/keyward/internal/notify"
 	"github.com/keyward/keyward/internal/seal"
 	"github.com/keyward/keyward/internal/storage/sqlite"
 )
@@ -57,7 +60,8 @@ type Server struct {
 	// audit is the trail every request is recorded in before it is answered.
 	audit    *audit.Log
 	services map[string]*awsjson.Service
-	query    map[string]*awsquery.Service // Query-protocol services (iam, sts)
+	query    map[string]*awsquery.Service // Query-protocol services (iam, sts, sns)
+	notify   *notify.Service              // the SNS subset (sns.go)
 
 	// Account is the account served: the dev account, or the one created at
 	// first start.
@@ -137,8 +141,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 		Authorizer: s.authorizer, Principals: s.identity, TrackingStart: start,
 		DeletionGuard: kms.DeletionGuard{Mode: cfg.DeletionGuard, Window: cfg.DeletionGuardWindow}})
 	s.verifier = &sigv4.Verifier{Lookup: credentialLookup{s.identity}, MaxSkew: cfg.MaxSkew}
-	s.services = map[string]*awsjson.Service{"kms": kmsapi.New(s.kms), adminapi.ServiceName: adminapi.New(admin{s})}
-	s.query = map[string]*awsquery.Service{"iam": iamapi.New(s.identity), "sts": stsapi.New(s.identity)}
+	s.services = map[string]*awsjson.Service{"kms": kmsapi.New(s.kms), adminapi.ServiceName: adminapi.New(admin{s}),
+		"cloudtrail": trailapi.New(s.audit, s.authorizer, nil, cfg.AuditRetention)}
+	if s.notify, err = s.openNotify(); err != nil {
+		return nil, err
+	}
+	s.query = map[string]*awsquery.Service{"iam": iamapi.New(s.identity), "sts": stsapi.New(s.identity), "sns": snsapi.New(s.notify)}
 	return s, nil
 }
 
@@ -213,6 +221,7 @@ func (s *Server) Start() error {
 		defer s.wg.Done()
 		s.runScheduler(ctx)
 	}()
+	s.startNotify(ctx)
 	s.log.Info("keyward listening", "addr", "http://"+ln.Addr().String(), "account", s.Account, "dev", s.cfg.Dev)
 	return nil
 }
@@ -228,6 +237,9 @@ func (s *Server) runScheduler(ctx context.Context) {
 		}
 		if err := s.kms.FlushUsage(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("key usage flush", "err", err)
+		}
+		if _, err := s.audit.Prune(time.Now().Add(-s.cfg.AuditRetention)); err != nil && ctx.Err() == nil {
+			s.log.Error("audit retention", "err", err)
 		}
 		if err := s.identity.CleanupSessions(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("expired session cleanup", "err", err)
@@ -312,7 +324,7 @@ func openAudit(cfg config.Config, root *seal.Root) (*audit.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := audit.Open(filepath.Join(cfg.DataDir, "audit"), audit.Options{SigningKey: key, Now: cfg.Clock})
+	l, err := audit.Open(filepath.Join(cfg.DataDir, "audit"), audit.Options{SigningKey: key, FS: cfg.AuditFS})
 	if err != nil {
 		return nil, fmt.Errorf("opening the audit trail: %w", err)
 	}

@@ -145,6 +145,9 @@ type ErrorTable func(code errs.Code) (typ string, status int)
 // its error table.
 type Service struct {
 	TargetPrefix string // e.g. "TrentService"
+	// AltPrefixes are other prefixes clients send for the same service
+	// (CloudTrail: botocore's long form and the Go SDK's short one).
+	AltPrefixes []string
 	ContentType  string // application/x-amz-json-1.1 or 1.0
 	Ops          map[string]Operation
 	// Known lists the model's operation names, so an operation in the model
@@ -158,6 +161,12 @@ type Service struct {
 // to send.
 func (s *Service) Lookup(target string) (Operation, error) {
 	name, ok := strings.CutPrefix(target, s.TargetPrefix+".")
+	for _, p := range s.AltPrefixes {
+		if ok {
+			break
+		}
+		name, ok = strings.CutPrefix(target, p+".")
+	}
 	if !ok || name == "" {
 		return Operation{}, errs.E(errs.UnknownOperation, "")
 	}
