@@ -148,8 +148,8 @@ type Service struct {
 	// AltPrefixes are other prefixes clients send for the same service
 	// (CloudTrail: botocore's long form and the Go SDK's short one).
 	AltPrefixes []string
-	ContentType  string // application/x-amz-json-1.1 or 1.0
-	Ops          map[string]Operation
+	ContentType string // application/x-amz-json-1.1 or 1.0
+	Ops         map[string]Operation
 	// Known lists the model's operation names, so an operation in the model
 	// that is not built answers UnsupportedOperationException rather than
 	// UnknownOperationException.
