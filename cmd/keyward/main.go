@@ -30,6 +30,7 @@ commands:
   init    create the data directory, root key and account; print the root credentials once
   doctor  list grants and key policies that name deleted principals; repair one (--repair-key …)
   explain print why a request was denied (by its request id)
+  audit   verify the audit trail (offline), or tail it live with an optional filter pattern
 
 run 'keyward <command> -h' for the flags of a command.
 `
@@ -48,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return doctorCmd(args[1:], os.Stdin, stdout, stderr)
 	case "explain":
 		return explainCmd(args[1:], stdout, stderr)
+	case "audit":
+		return auditCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

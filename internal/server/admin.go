@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
 	"github.com/keyward/keyward/internal/api/adminapi"
+	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/errs"
 	"github.com/keyward/keyward/internal/identity"
@@ -102,4 +104,43 @@ func (a admin) Explain(ctx context.Context, c *authz.Caller, requestID string) (
 // sameAccount: a decision belongs to the account of its caller or resource.
 func sameAccount(d *authz.Decision, account string) bool {
 	return strings.Contains(d.Caller, ":"+account+":") || strings.Contains(d.Resource, ":"+account+":")
+}
+
+// ReadEvents implements adminapi.Backend: the caller's account's audit
+// events after a sequence number, for `keyward audit tail`.
+func (a admin) ReadEvents(ctx context.Context, c *authz.Caller, in adminapi.ReadEventsInput) (*adminapi.ReadEventsOutput, error) {
+	if err := a.s.authorizer.Authorize(ctx, c, "keyward:ReadEvents", authz.Resource{ARN: "*", Account: c.Account}); err != nil {
+		return nil, err
+	}
+	out := &adminapi.ReadEventsOutput{Events: []json.RawMessage{}}
+	if in.Latest {
+		err := a.s.audit.Scan(ctx, audit.ScanOptions{NewestFirst: true}, func(seq uint64, _ *audit.Event) bool {
+			out.LastSeq = seq
+			return false
+		})
+		return out, err
+	}
+	limit := in.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	out.LastSeq = in.AfterSeq
+	var encErr error
+	err := a.s.audit.Scan(ctx, audit.ScanOptions{Start: in.AfterSeq + 1}, func(seq uint64, ev *audit.Event) bool {
+		out.LastSeq = seq
+		if ev.UserIdentity.AccountID != c.Account && ev.RecipientAccountID != c.Account {
+			return true
+		}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			encErr = err
+			return false
+		}
+		out.Events = append(out.Events, b)
+		return len(out.Events) < limit
+	})
+	if err == nil {
+		err = encErr
+	}
+	return out, err
 }

@@ -22,6 +22,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv("KEYWARD_CRASH_CHILD") != "" {
+		childServer()
+	}
 	// Hermetic: no AWS_* variable of the developer's reaches the SDK.
 	for _, kv := range os.Environ() {
 		if len(kv) > 4 && kv[:4] == "AWS_" {

@@ -7,6 +7,7 @@ package adminapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -69,8 +70,23 @@ type ExplainOutput struct {
 	Lines     []string `json:"Lines"`
 }
 
+// ReadEventsInput asks for audit events after a sequence number.
+type ReadEventsInput struct {
+	AfterSeq uint64 `json:"AfterSeq"`
+	Limit    int    `json:"Limit,omitempty"` // default and maximum 1000
+	// Latest asks only for the newest sequence number, to start a tail.
+	Latest bool `json:"Latest,omitempty"`
+}
+
+// ReadEventsOutput holds CloudTrail records, oldest first.
+type ReadEventsOutput struct {
+	Events  []json.RawMessage `json:"Events"`
+	LastSeq uint64            `json:"LastSeq"`
+}
+
 // Backend is what the admin API needs from the server.
 type Backend interface {
+	ReadEvents(ctx context.Context, c *authz.Caller, in ReadEventsInput) (*ReadEventsOutput, error)
 	Doctor(ctx context.Context, c *authz.Caller) ([]Finding, error)
 	Repair(ctx context.Context, c *authz.Caller, in RepairInput) (*Finding, error)
 	Explain(ctx context.Context, c *authz.Caller, requestID string) (*authz.Decision, error)
@@ -120,6 +136,9 @@ func New(b Backend) *awsjson.Service {
 				return nil, err
 			}
 			return &RepairOutput{Repaired: *f}, nil
+		}),
+		op("ReadEvents", func(ctx context.Context, c *authz.Caller, in *ReadEventsInput) (any, error) {
+			return b.ReadEvents(ctx, c, *in)
 		}),
 		op("Explain", func(ctx context.Context, c *authz.Caller, in *ExplainInput) (any, error) {
 			if in.RequestId == "" {
