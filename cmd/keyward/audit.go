@@ -110,4 +110,3 @@ func auditTail(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 }
-
