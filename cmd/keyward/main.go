@@ -73,6 +73,7 @@ func flags(name string, cfg *config.Config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.DeletionGuard, "deletion-guard", "", "ScheduleKeyDeletion of a key used within --deletion-guard-window: off, warn or deny (default warn; off with --dev)")
 	fs.DurationVar(&cfg.DeletionGuardWindow, "deletion-guard-window", cfg.DeletionGuardWindow, "how recent a key use makes the deletion guard act")
+	fs.StringVar(&cfg.AuditJSONL, "audit-jsonl", "", "also append every audit event to `FILE` as JSON lines (for a SIEM)")
 	fs.DurationVar(&cfg.AuditRetention, "audit-retention", cfg.AuditRetention, "how long audit events are kept")
 	fs.StringVar(&cfg.DeleteGuard, "principal-delete-guard", cfg.DeleteGuard, "deleting an IAM user or role that KMS grants or key policies still name: off, warn or deny")
 	return fs

@@ -33,6 +33,9 @@ type Config struct {
 	DeletionGuardWindow time.Duration
 	// AuditRetention is how long audit events are kept (default 90 days).
 	AuditRetention time.Duration
+	// AuditJSONL, when set, is a file every audit event is appended to as
+	// one JSON line, for a SIEM to collect.
+	AuditJSONL string
 	// AuditFS is the file system of the audit trail; nil is the OS's.
 	// Tests inject failures through it.
 	AuditFS audit.FS

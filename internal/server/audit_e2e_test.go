@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -191,5 +192,35 @@ func TestAuditFailsClosed(t *testing.T) {
 	d := must[*kms.DescribeKeyOutput](t)(e.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: md.KeyId}))
 	if d.KeyMetadata.KeyState != "Enabled" {
 		t.Fatalf("a refused DisableKey took effect: %s", d.KeyMetadata.KeyState)
+	}
+}
+
+// TestAuditJSONLines: every event also lands in the SIEM file, once.
+func TestAuditJSONLines(t *testing.T) {
+	file := t.TempDir() + "/audit.jsonl"
+	e := start(t, "", func(c *configT) { c.AuditJSONL = file })
+	md := createKey(t, e.kms, "")
+	must[*kms.DescribeKeyOutput](t)(e.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: md.KeyId}))
+	time.Sleep(200 * time.Millisecond)
+	dir := e.dir
+	e.stop()
+	e = start(t, dir, func(c *configT) { c.AuditJSONL = file })
+	must[*kms.ListKeysOutput](t)(e.kms.ListKeys(ctx, &kms.ListKeysInput{}))
+	time.Sleep(200 * time.Millisecond)
+	e.stop()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		names = append(names, r.EventName)
+	}
+	if strings.Join(names, " ") != "CreateKey DescribeKey ListKeys" {
+		t.Fatalf("exported events %v", names)
 	}
 }

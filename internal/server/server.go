@@ -210,6 +210,15 @@ func (s *Server) Start() error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	if s.cfg.AuditJSONL != "" {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.exportJSONL(ctx, s.cfg.AuditJSONL); err != nil && ctx.Err() == nil {
+				s.log.Error("audit JSON-lines export stopped", "file", s.cfg.AuditJSONL, "err", err)
+			}
+		}()
+	}
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
