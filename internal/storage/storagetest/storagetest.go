@@ -1,8 +1,8 @@
 // Package storagetest is the conformance suite every Keyward storage adapter
 // must pass: it turns the contracts that kms.Store, identity.AccessKeyStore,
-// identity.PrincipalStore and seal.MetaStore document (error codes,
-// ordering, pagination, atomicity, optimistic concurrency, isolation by
-// account and region, exact field round-trips) into tests run against a
+// identity.PrincipalStore, seal.MetaStore and notify.Store document (error
+// codes, ordering, pagination, atomicity, optimistic concurrency, isolation
+// by account and region, exact field round-trips) into tests run against a
 // real database.
 //
 // It depends only on the domain packages, never on an adapter, so SQLite and
@@ -25,6 +25,7 @@ import (
 	"github.com/keyward/keyward/internal/errs"
 	"github.com/keyward/keyward/internal/identity"
 	"github.com/keyward/keyward/internal/kms"
+	"github.com/keyward/keyward/internal/notify"
 	"github.com/keyward/keyward/internal/seal"
 )
 
@@ -34,6 +35,7 @@ type Stores interface {
 	identity.AccessKeyStore
 	identity.PrincipalStore
 	seal.MetaStore
+	notify.Store
 }
 
 // Run runs the conformance suite. open returns a ready store for one test and
@@ -50,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"principals", principalTests},
 		{"policies", policyTests},
 		{"sessions", sessionTests},
+		{"notify", notifyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
