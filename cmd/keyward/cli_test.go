@@ -30,10 +30,14 @@ const (
 
 func TestMain(m *testing.M) {
 	// Hermetic (STYLE.md 18): no AWS_* variable of the developer's reaches
-	// a CLI or a server, whatever a script forgets to set.
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			os.Unsetenv(k)
+	// a CLI or a server, whatever a script forgets to set. Only in the test
+	// process itself: run as a script's 'exec keyward ...', the binary keeps
+	// the script's AWS_* variables, which doctor and explain sign with.
+	if filepath.Base(os.Args[0]) != "keyward" {
+		for _, kv := range os.Environ() {
+			if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+				os.Unsetenv(k)
+			}
 		}
 	}
 	// The test binary doubles as the keyward binary: scripts run it as a
@@ -68,6 +72,9 @@ func keywardMain() {
 //	b64decode SRC DST    base64 --decode a file or stdout into DST
 //	exports SRC          set the variables of 'export NAME=VALUE' lines
 //	timestamp VALUE OFF  VALUE (as either CLI prints times) is now+OFF, within 5 minutes
+//
+// and 'exec keyward ARGS...' runs keyward (this test binary) with the
+// script's environment, AWS_* included; doctor and explain sign with it.
 //
 // and the conditions [v1] and [v2], the CLI's major version. 'stop' is
 // testscript's (it ends a script early, passing), hence 'shutdown'.
