@@ -63,7 +63,7 @@ var (
 		"webidentitytoken", "samlassertion", "attestationdocument", "clientsecret",
 		"authorization",
 	}
-	topLevelSecrets = []string{"message", "signature", "mac", "tokencode"}
+	topLevelSecrets = []string{"message", "signature", "mac", "tokencode", "token"}
 	ssmValueEvents  = []string{"PutParameter", "GetParameter", "GetParameters", "GetParametersByPath", "GetParameterHistory"}
 )
 
