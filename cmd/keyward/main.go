@@ -73,6 +73,11 @@ func flags(name string, cfg *config.Config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.DeletionGuard, "deletion-guard", "", "ScheduleKeyDeletion of a key used within --deletion-guard-window: off, warn or deny (default warn; off with --dev)")
 	fs.DurationVar(&cfg.DeletionGuardWindow, "deletion-guard-window", cfg.DeletionGuardWindow, "how recent a key use makes the deletion guard act")
+	fs.StringVar(&cfg.PublicURL, "public-url", os.Getenv("KEYWARD_PUBLIC_URL"), "base `URL` clients reach this server at (named in SNS messages)")
+	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "SMTP relay `HOST:PORT` for SNS email subscriptions")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "sender `ADDRESS` of SNS email")
+	fs.StringVar(&cfg.SMTPUsername, "smtp-username", "", "SMTP user (the password comes from KEYWARD_SMTP_PASSWORD)")
+	fs.BoolVar(&cfg.SMTPRequireTLS, "smtp-require-tls", false, "refuse an SMTP relay that does not offer STARTTLS")
 	fs.StringVar(&cfg.AuditJSONL, "audit-jsonl", "", "also append every audit event to `FILE` as JSON lines (for a SIEM)")
 	fs.DurationVar(&cfg.AuditRetention, "audit-retention", cfg.AuditRetention, "how long audit events are kept")
 	fs.StringVar(&cfg.DeleteGuard, "principal-delete-guard", cfg.DeleteGuard, "deleting an IAM user or role that KMS grants or key policies still name: off, warn or deny")
@@ -90,6 +95,7 @@ func parse(name string, args []string, stderr io.Writer) (config.Config, bool) {
 		return cfg, false
 	}
 	cfg.RootPassphrase = os.Getenv("KEYWARD_ROOT_PASSPHRASE")
+	cfg.SMTPPassword = os.Getenv("KEYWARD_SMTP_PASSWORD")
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "keyward %s: %v\n", name, err)
 		return cfg, false

@@ -36,6 +36,13 @@ type Config struct {
 	// AuditJSONL, when set, is a file every audit event is appended to as
 	// one JSON line, for a SIEM to collect.
 	AuditJSONL string
+	// PublicURL is the base URL clients reach this server at, named in SNS
+	// messages (SubscribeURL, SigningCertURL); default http://<listener>.
+	PublicURL string
+	// SMTP relay for SNS email subscriptions; none when SMTPAddr is "".
+	SMTPAddr, SMTPFrom, SMTPUsername string
+	SMTPPassword                     string // from KEYWARD_SMTP_PASSWORD only
+	SMTPRequireTLS                   bool
 	// AuditFS is the file system of the audit trail; nil is the OS's.
 	// Tests inject failures through it.
 	AuditFS audit.FS

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/keyward/keyward/internal/errs"
 	"github.com/keyward/keyward/internal/notify"
@@ -33,19 +34,31 @@ import (
 // proxy or a load balancer) and an SMTP relay, they are wired here: see
 // the report of the SNS change for the proposed flags.
 func (s *Server) openNotify() (*notify.Service, error) {
-	return notify.New(notify.Config{
+	c := notify.Config{
 		Store:      s.store,
 		Sealer:     s.root,
 		Authorizer: s.authorizer,
 		Poster:     transport.NewHTTP(),
 		PublicURL:  s.publicURL,
 		Logger:     s.log,
-	})
+	}
+	if s.cfg.SMTPAddr != "" {
+		m, err := transport.NewSMTP(transport.SMTPConfig{Addr: s.cfg.SMTPAddr, From: s.cfg.SMTPFrom,
+			Username: s.cfg.SMTPUsername, Password: s.cfg.SMTPPassword, RequireTLS: s.cfg.SMTPRequireTLS})
+		if err != nil {
+			return nil, err
+		}
+		c.Mailer = m
+	}
+	return notify.New(c)
 }
 
 // publicURL is the base URL of Keyward's listener that SNS messages name
 // (SubscribeURL, UnsubscribeURL, SigningCertURL); "" before Start.
 func (s *Server) publicURL() string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
 	if s.ln == nil {
 		return ""
 	}
