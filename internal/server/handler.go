@@ -13,10 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/internal/api/cloudwatchapi"
 	"github.com/keyward/keyward/internal/audit"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
 	"github.com/keyward/keyward/internal/awsproto/awsquery"
+	"github.com/keyward/keyward/internal/awsproto/rpcv2cbor"
 	"github.com/keyward/keyward/internal/awsproto/sigv4"
 	"github.com/keyward/keyward/internal/errs"
 	"github.com/keyward/keyward/internal/identity"
@@ -108,6 +110,14 @@ type operation struct {
 // IAM); anything else is KMS's JSON.
 func (s *Server) route(r *http.Request) (string, protocol) {
 	if scope, ok := sigv4.ParseScope(r); ok {
+		// CloudWatch: RPC v2 CBOR when the request is written in it, else
+		// JSON 1.0 by X-Amz-Target (alarms; Query is not served).
+		if c := s.cbor[scope.Service]; c != nil && c.Match(r) {
+			return scope.Service, cborProtocol{c}
+		}
+		if scope.Service == "monitoring" && s.services["monitoring"] != nil {
+			return scope.Service, queryCompatJSON{jsonProtocol{s.services["monitoring"]}, cloudwatchapi.QueryError}
+		}
 		if q := s.query[scope.Service]; q != nil {
 			return scope.Service, queryProtocol{q}
 		}
@@ -171,6 +181,63 @@ func (p jsonProtocol) writeError(w http.ResponseWriter, requestID string, err er
 	_, status := p.svc.Errors(errs.CodeOf(err))
 	p.svc.WriteError(w, requestID, err)
 	return status
+}
+
+// queryCompatJSON serves a JSON service with the awsQueryCompatible trait
+// (CloudWatch): errors also carry X-Amzn-Query-Error: <code>;Sender, the
+// Query error code SDKs report for such services.
+type queryCompatJSON struct {
+	jsonProtocol
+	queryErrors awsjson.ErrorTable
+}
+
+func (p queryCompatJSON) writeError(w http.ResponseWriter, requestID string, err error) int {
+	code, status := p.queryErrors(errs.CodeOf(err))
+	if code != "" {
+		fault := "Sender"
+		if status >= 500 {
+			fault = "Receiver"
+		}
+		w.Header().Set(rpcv2cbor.HeaderQueryError, code+";"+fault)
+	}
+	return p.jsonProtocol.writeError(w, requestID, err)
+}
+
+// cborProtocol serves an rpcv2cbor service: POST to
+// /service/<service>/operation/<op> with a CBOR body.
+type cborProtocol struct{ svc *rpcv2cbor.Service }
+
+func (p cborProtocol) checkMethod(method string) error { return p.svc.CheckMethod(method) }
+
+func (p cborProtocol) lookup(r *http.Request, body []byte) (operation, error) {
+	op, err := p.svc.Lookup(r)
+	return operation{Name: op.Name, MaxBody: op.MaxBody, ReadOnly: op.ReadOnly, Call: func(ctx context.Context) (any, error) {
+		return op.Call(ctx, rpcv2cbor.Decoder(body))
+	}}, err
+}
+
+func (p cborProtocol) errorName(err error) string {
+	name, _ := p.svc.Errors(errs.CodeOf(err))
+	return name
+}
+
+// params decodes the CBOR body for the audit record, as jsonParams does
+// for JSON.
+func (p cborProtocol) params(_ *http.Request, body []byte) map[string]any {
+	var m map[string]any
+	if len(body) == 0 || rpcv2cbor.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	c, _ := cloudTrailCase(m).(map[string]any)
+	return c
+}
+
+func (p cborProtocol) writeResult(w http.ResponseWriter, requestID, _ string, out any) {
+	p.svc.WriteResult(w, requestID, out)
+}
+
+func (p cborProtocol) writeError(w http.ResponseWriter, requestID string, err error) int {
+	return p.svc.WriteError(w, requestID, err)
 }
 
 // queryProtocol serves an awsquery service: POST form or GET, Action.

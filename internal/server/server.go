@@ -18,9 +18,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyward/keyward/internal/alarms"
 	"github.com/keyward/keyward/internal/api/adminapi"
+	"github.com/keyward/keyward/internal/api/cloudwatchapi"
 	"github.com/keyward/keyward/internal/api/iamapi"
 	"github.com/keyward/keyward/internal/api/kmsapi"
+	"github.com/keyward/keyward/internal/api/logsapi"
 	"github.com/keyward/keyward/internal/api/snsapi"
 	"github.com/keyward/keyward/internal/api/stsapi"
 	"github.com/keyward/keyward/internal/api/trailapi"
@@ -28,6 +31,7 @@ import (
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
 	"github.com/keyward/keyward/internal/awsproto/awsquery"
+	"github.com/keyward/keyward/internal/awsproto/rpcv2cbor"
 	"github.com/keyward/keyward/internal/awsproto/sigv4"
 	"github.com/keyward/keyward/internal/config"
 	"github.com/keyward/keyward/internal/errs"
@@ -62,6 +66,11 @@ type Server struct {
 	services map[string]*awsjson.Service
 	query    map[string]*awsquery.Service // Query-protocol services (iam, sts, sns)
 	notify   *notify.Service              // the SNS subset (sns.go)
+	// alarms: metric filters over the audit log group, CloudWatch alarms
+	// (the "Alarms" section at the end of this file); cbor holds the RPC v2
+	// CBOR services (CloudWatch), keyed by signing name.
+	alarms *alarms.Service
+	cbor   map[string]*rpcv2cbor.Service
 
 	// Account is the account served: the dev account, or the one created at
 	// first start.
@@ -147,6 +156,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 		return nil, err
 	}
 	s.query = map[string]*awsquery.Service{"iam": iamapi.New(s.identity), "sts": stsapi.New(s.identity), "sns": snsapi.New(s.notify)}
+	if err := s.openAlarms(ctx, start); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -231,6 +243,7 @@ func (s *Server) Start() error {
 		s.runScheduler(ctx)
 	}()
 	s.startNotify(ctx)
+	s.startAlarms(ctx)
 	s.log.Info("keyward listening", "addr", "http://"+ln.Addr().String(), "account", s.Account, "dev", s.cfg.Dev)
 	return nil
 }
@@ -339,3 +352,52 @@ func openAudit(cfg config.Config, root *seal.Root) (*audit.Log, error) {
 	}
 	return l, nil
 }
+
+// Alarms: CloudWatch Logs metric filters over the audit log group,
+// CloudWatch metric alarms with SNS actions, and the built-in alarm on the
+// use of disabled or pending-deletion keys (internal/alarms). Logs is JSON
+// 1.1 (s.services["logs"]); CloudWatch ("monitoring") is one operation
+// table served as JSON 1.0 (s.services) and RPC v2 CBOR (s.cbor), routed in
+// handler.go.
+
+// alarmsConfig is the alarms' configuration. The options it could take from
+// config.Config (proposed flags: --disabled-key-alarm=on|off,
+// --alarm-topic ARN, --alarms-region, --audit-log-group,
+// --metric-retention) keep their defaults until config carries them.
+func (s *Server) alarmsConfig(trackingStart time.Time) alarms.Config {
+	return alarms.Config{Store: s.store, Source: s.audit, Notifier: s.notify, Authorizer: s.authorizer, Logger: s.log,
+		Now: s.cfg.Clock, AuditLogGroupCreated: trackingStart}
+}
+
+// openAlarms builds the alarms service and its APIs, makes sure the
+// built-in alarm exists, and fixes where the ingest starts in the trail
+// before any request is served.
+func (s *Server) openAlarms(ctx context.Context, trackingStart time.Time) error {
+	s.alarms = alarms.New(s.alarmsConfig(trackingStart))
+	if err := s.alarms.Init(ctx); err != nil {
+		return fmt.Errorf("alarms: %w", err)
+	}
+	if err := s.alarms.EnsureBuiltins(ctx, s.Account); err != nil {
+		return fmt.Errorf("alarms: built-in alarm: %w", err)
+	}
+	cw := cloudwatchapi.New(s.alarms)
+	s.services["logs"] = logsapi.New(s.alarms)
+	s.services["monitoring"] = cw.JSON
+	s.cbor = map[string]*rpcv2cbor.Service{"monitoring": cw.CBOR}
+	return nil
+}
+
+// startAlarms runs the ingest and the evaluator until ctx ends; Close
+// waits for them (the ingest writes what it counted before the store
+// closes).
+func (s *Server) startAlarms(ctx context.Context) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.alarms.Run(ctx)
+	}()
+}
+
+// Alarms returns the alarms domain service (for in-process tools and
+// tests: Sync, EvaluateAlarms).
+func (s *Server) Alarms() *alarms.Service { return s.alarms }

@@ -255,10 +255,85 @@ CREATE TABLE sns_signing_keys (
 	created     INTEGER NOT NULL
 );
 `,
+	// 6: CloudWatch Logs log groups and metric filters, the metrics they
+	// publish (per-minute aggregates) with the ingest's checkpoint in the
+	// audit trail, CloudWatch alarms and their history (internal/alarms).
+	`
+CREATE TABLE log_groups (
+	account TEXT    NOT NULL,
+	region  TEXT    NOT NULL,
+	name    TEXT    NOT NULL,
+	created INTEGER NOT NULL,
+	PRIMARY KEY (account, region, name)
+);
+
+CREATE TABLE metric_filters (
+	account         TEXT    NOT NULL,
+	region          TEXT    NOT NULL,
+	log_group       TEXT    NOT NULL,
+	name            TEXT    NOT NULL,
+	pattern         TEXT    NOT NULL,
+	transformations TEXT    NOT NULL, -- JSON [{"metricName":..,"namespace":..,"value":..,…}]
+	created         INTEGER NOT NULL,
+	PRIMARY KEY (account, region, log_group, name)
+);
+
+-- One row per metric, unit and minute (the minute's start).
+CREATE TABLE metric_data (
+	account      TEXT    NOT NULL,
+	region       TEXT    NOT NULL,
+	namespace    TEXT    NOT NULL,
+	name         TEXT    NOT NULL,
+	dims         TEXT    NOT NULL, -- alarms.DimensionsKey: JSON [[name, value], …], sorted
+	unit         TEXT    NOT NULL, -- '' when none
+	minute       INTEGER NOT NULL,
+	sample_count REAL    NOT NULL,
+	sum_value    REAL    NOT NULL,
+	min_value    REAL    NOT NULL,
+	max_value    REAL    NOT NULL,
+	PRIMARY KEY (account, region, namespace, name, dims, minute, unit)
+) WITHOUT ROWID;
+CREATE INDEX metric_data_by_minute ON metric_data (minute);
+
+-- The last audit sequence number a consumer has counted.
+CREATE TABLE ingest_checkpoints (
+	consumer TEXT    NOT NULL PRIMARY KEY,
+	seq      INTEGER NOT NULL
+);
+
+CREATE TABLE alarms (
+	account            TEXT    NOT NULL,
+	region             TEXT    NOT NULL,
+	name               TEXT    NOT NULL,
+	config             TEXT    NOT NULL, -- JSON, sqlite.storedAlarmConfig
+	config_updated     INTEGER NOT NULL,
+	state              TEXT    NOT NULL,
+	state_reason       TEXT    NOT NULL,
+	state_reason_data  TEXT    NOT NULL,
+	state_updated      INTEGER,
+	state_transitioned INTEGER,
+	version            INTEGER NOT NULL,
+	PRIMARY KEY (account, region, name)
+);
+
+-- History outlives its alarm: no foreign key.
+CREATE TABLE alarm_history (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	account    TEXT    NOT NULL,
+	region     TEXT    NOT NULL,
+	alarm_name TEXT    NOT NULL,
+	time       INTEGER NOT NULL,
+	type       TEXT    NOT NULL,
+	summary    TEXT    NOT NULL,
+	data       TEXT    NOT NULL
+);
+CREATE INDEX alarm_history_by_time ON alarm_history (account, region, time, id);
+CREATE INDEX alarm_history_by_alarm ON alarm_history (account, region, alarm_name, time, id);
+`,
 }
 
 // SchemaVersion is the schema version this binary writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migrate brings the database up to SchemaVersion in one write transaction:
 // either every pending migration is applied and recorded, or none is.

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/alarms"
 	"github.com/keyward/keyward/internal/errs"
 	"github.com/keyward/keyward/internal/identity"
 	"github.com/keyward/keyward/internal/kms"
@@ -36,6 +37,7 @@ type Stores interface {
 	identity.PrincipalStore
 	seal.MetaStore
 	notify.Store
+	alarms.Store
 }
 
 // Run runs the conformance suite. open returns a ready store for one test and
@@ -53,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"policies", policyTests},
 		{"sessions", sessionTests},
 		{"notify", notifyTests},
+		{"alarms", alarmTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
