@@ -43,6 +43,14 @@ type Config struct {
 	SMTPAddr, SMTPFrom, SMTPUsername string
 	SMTPPassword                     string // from KEYWARD_SMTP_PASSWORD only
 	SMTPRequireTLS                   bool
+	// DisabledKeyAlarm turns the built-in alarm on the use of disabled or
+	// pending-deletion keys on (default) or off.
+	DisabledKeyAlarm bool
+	// AlarmTopic is the SNS topic (ARN, or a name created at start) that
+	// built-in alarms and guard warnings notify; "" for none.
+	AlarmTopic string
+	// AlarmsRegion is where built-in alarms and the alarm topic live.
+	AlarmsRegion string
 	// AuditFS is the file system of the audit trail; nil is the OS's.
 	// Tests inject failures through it.
 	AuditFS audit.FS
@@ -79,6 +87,8 @@ func Default() Config {
 		DeleteGuard:         "warn",
 		DeletionGuardWindow: 30 * 24 * time.Hour,
 		AuditRetention:      90 * 24 * time.Hour,
+		DisabledKeyAlarm:    true,
+		AlarmsRegion:        "us-east-1",
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,8 @@ type Server struct {
 	// denials for `keyward explain`.
 	authorizer *authz.Evaluator
 	decisions  *decisionLog
+	// alarmTopic is the SNS topic ARN built-in alarms notify ("" for none).
+	alarmTopic string
 	// audit is the trail every request is recorded in before it is answered.
 	audit    *audit.Log
 	services map[string]*awsjson.Service
@@ -148,7 +151,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 	}
 	s.kms = kms.New(kms.Config{Store: store, Sealer: root, Logger: log, Now: cfg.Clock,
 		Authorizer: s.authorizer, Principals: s.identity, TrackingStart: start,
-		DeletionGuard: kms.DeletionGuard{Mode: cfg.DeletionGuard, Window: cfg.DeletionGuardWindow}})
+		DeletionGuard: kms.DeletionGuard{Mode: cfg.DeletionGuard, Window: cfg.DeletionGuardWindow, Warn: s.warnKeyInUse}})
 	s.verifier = &sigv4.Verifier{Lookup: credentialLookup{s.identity}, MaxSkew: cfg.MaxSkew}
 	s.services = map[string]*awsjson.Service{"kms": kmsapi.New(s.kms), adminapi.ServiceName: adminapi.New(admin{s}),
 		"cloudtrail": trailapi.New(s.audit, s.authorizer, nil, cfg.AuditRetention)}
@@ -156,10 +159,42 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, 
 		return nil, err
 	}
 	s.query = map[string]*awsquery.Service{"iam": iamapi.New(s.identity), "sts": stsapi.New(s.identity), "sns": snsapi.New(s.notify)}
+	if s.alarmTopic, err = s.ensureAlarmTopic(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.openAlarms(ctx, start); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ensureAlarmTopic resolves --alarm-topic: an SNS topic ARN as given, or a
+// topic name created (idempotently) in the account's alarms region.
+func (s *Server) ensureAlarmTopic(ctx context.Context) (string, error) {
+	t := s.cfg.AlarmTopic
+	if t == "" || strings.HasPrefix(t, "arn:") {
+		return t, nil
+	}
+	root := authz.RootCaller(s.Account, s.cfg.AlarmsRegion, "")
+	arn, err := s.notify.CreateTopic(ctx, root, notify.CreateTopicInput{Name: t})
+	if err != nil {
+		return "", fmt.Errorf("--alarm-topic %s: %w", t, err)
+	}
+	return arn, nil
+}
+
+// warnKeyInUse is the deletion guard's warn action: a notification on the
+// alarm topic, when one is configured (the guard has logged already).
+func (s *Server) warnKeyInUse(ctx context.Context, k *kms.Key, u *kms.Usage) {
+	if s.alarmTopic == "" {
+		return
+	}
+	msg := fmt.Sprintf("ScheduleKeyDeletion was called for %s, which was used for %s at %s (request %s, audit event %s). "+
+		"Data it protects may become unreadable when the key is deleted. Cancel with: aws kms cancel-key-deletion --key-id %s",
+		k.ARN(), u.Operation, u.Time.UTC().Format(time.RFC3339), u.RequestID, u.EventID, k.ARN())
+	if _, err := s.notify.PublishSystem(context.WithoutCancel(ctx), s.alarmTopic, "Keyward: deletion scheduled for a key in use", msg); err != nil {
+		s.log.Error("deletion guard notification failed", "topic", s.alarmTopic, "err", err)
+	}
 }
 
 // setupAccount makes the dev credentials, or the account root key on first start.
@@ -366,7 +401,8 @@ func openAudit(cfg config.Config, root *seal.Root) (*audit.Log, error) {
 // --metric-retention) keep their defaults until config carries them.
 func (s *Server) alarmsConfig(trackingStart time.Time) alarms.Config {
 	return alarms.Config{Store: s.store, Source: s.audit, Notifier: s.notify, Authorizer: s.authorizer, Logger: s.log,
-		Now: s.cfg.Clock, AuditLogGroupCreated: trackingStart}
+		Now: s.cfg.Clock, AuditLogGroupCreated: trackingStart,
+		Builtin: alarms.Builtin{Disabled: !s.cfg.DisabledKeyAlarm, TopicARN: s.alarmTopic, Region: s.cfg.AlarmsRegion}}
 }
 
 // openAlarms builds the alarms service and its APIs, makes sure the
