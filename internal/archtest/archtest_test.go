@@ -113,3 +113,20 @@ func apiService(path string) string {
 	}
 	return ""
 }
+
+// testHelpers are packages that exist only to support tests: no package
+// may import them outside its _test files (go list's Imports leaves test
+// imports out).
+var testHelpers = []string{"internal/awsproto/awsquery/querytest", "internal/awsproto/modeltest"}
+
+func TestTestHelpersStayInTests(t *testing.T) {
+	for _, p := range listPackages(t) {
+		for _, imp := range p.Imports {
+			for _, h := range testHelpers {
+				if isUnder(imp, h) {
+					t.Errorf("%s imports %s: test helpers are imported by _test files only", rel(p.ImportPath), h)
+				}
+			}
+		}
+	}
+}

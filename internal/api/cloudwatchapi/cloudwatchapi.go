@@ -27,6 +27,7 @@ import (
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
 	"github.com/keyward/keyward/internal/awsproto/rpcv2cbor"
+	"github.com/keyward/keyward/internal/awsproto/shapecheck"
 	"github.com/keyward/keyward/internal/errs"
 )
 
@@ -146,7 +147,7 @@ func New(svc *alarms.Service) Services {
 
 // validator is implemented by every input shape: it checks the model's
 // constraints.
-type validator interface{ check(v *checker) }
+type validator interface{ check(v *shapecheck.Checker) }
 
 // op declares one operation: decode into In (JSON or CBOR), check the
 // model's constraints, then run fn with the request's caller.
@@ -155,9 +156,9 @@ func op[In any, PIn interface {
 	validator
 }](name string, maxBody int64, readOnly bool, fn func(ctx context.Context, c *authz.Caller, in *In) (any, error)) awsjson.Operation {
 	return awsjson.Op(name, maxBody, readOnly, func(ctx context.Context, in *In) (any, error) {
-		var v checker
+		var v shapecheck.Checker
 		PIn(in).check(&v)
-		if err := v.err(); err != nil {
+		if err := v.Err(); err != nil {
 			return nil, err
 		}
 		c := authz.CallerFrom(ctx)

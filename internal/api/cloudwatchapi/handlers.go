@@ -7,6 +7,7 @@ import (
 	"github.com/keyward/keyward/internal/alarms"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
+	"github.com/keyward/keyward/internal/awsproto/shapecheck"
 	"github.com/keyward/keyward/internal/errs"
 )
 
@@ -60,14 +61,14 @@ func unsupported(what string) error {
 	return errs.Ef(errs.Validation, "%s not supported by this server.", what)
 }
 
-func checkDimensions(v *checker, path string, ds []Dimension) {
-	v.count(path, len(ds), ds != nil, 0, 30)
+func checkDimensions(v *shapecheck.Checker, path string, ds []Dimension) {
+	v.Count(path, len(ds), ds != nil, 0, 30)
 	for i := range ds {
-		p := member(path, i)
-		v.required(p+".name", ds[i].Name != nil)
-		v.str(p+".name", ds[i].Name, dimNameRule)
-		v.required(p+".value", ds[i].Value != nil)
-		v.str(p+".value", ds[i].Value, dimValueRule)
+		p := shapecheck.Member(path, i)
+		v.Required(p+".name", ds[i].Name != nil)
+		v.Str(p+".name", ds[i].Name, dimNameRule)
+		v.Required(p+".value", ds[i].Value != nil)
+		v.Str(p+".value", ds[i].Value, dimValueRule)
 	}
 }
 
@@ -87,24 +88,24 @@ func fromDimensions(ds []alarms.Dimension) []Dimension {
 	return out
 }
 
-func checkQueries(v *checker, path string, qs []MetricDataQuery) {
+func checkQueries(v *shapecheck.Checker, path string, qs []MetricDataQuery) {
 	for i := range qs {
 		q := &qs[i]
-		p := member(path, i)
-		v.required(p+".id", q.Id != nil)
-		v.str(p+".id", q.Id, metricIDRule)
-		v.str(p+".expression", q.Expression, expressionRule)
-		v.num(p+".period", q.Period, 1, 1<<31-1)
-		v.str(p+".accountId", q.AccountId, accountRule)
+		p := shapecheck.Member(path, i)
+		v.Required(p+".id", q.Id != nil)
+		v.Str(p+".id", q.Id, metricIDRule)
+		v.Str(p+".expression", q.Expression, expressionRule)
+		v.Num(p+".period", q.Period, 1, 1<<31-1)
+		v.Str(p+".accountId", q.AccountId, accountRule)
 		if s := q.MetricStat; s != nil {
-			v.required(p+".metricStat.metric", s.Metric != nil)
-			v.required(p+".metricStat.period", s.Period != nil)
-			v.num(p+".metricStat.period", s.Period, 1, 1<<31-1)
-			v.required(p+".metricStat.stat", s.Stat != nil)
-			v.str(p+".metricStat.unit", s.Unit, unitRule)
+			v.Required(p+".metricStat.metric", s.Metric != nil)
+			v.Required(p+".metricStat.period", s.Period != nil)
+			v.Num(p+".metricStat.period", s.Period, 1, 1<<31-1)
+			v.Required(p+".metricStat.stat", s.Stat != nil)
+			v.Str(p+".metricStat.unit", s.Unit, unitRule)
 			if m := s.Metric; m != nil {
-				v.str(p+".metricStat.metric.namespace", m.Namespace, namespaceRule)
-				v.str(p+".metricStat.metric.metricName", m.MetricName, metricNameRule)
+				v.Str(p+".metricStat.metric.namespace", m.Namespace, namespaceRule)
+				v.Str(p+".metricStat.metric.metricName", m.MetricName, metricNameRule)
 				checkDimensions(v, p+".metricStat.metric.dimensions", m.Dimensions)
 			}
 		}
@@ -113,34 +114,34 @@ func checkQueries(v *checker, path string, qs []MetricDataQuery) {
 
 // PutMetricAlarm.
 
-func (in *PutMetricAlarmInput) check(v *checker) {
-	v.required("alarmName", in.AlarmName != nil)
-	v.str("alarmName", in.AlarmName, alarmNameRule)
-	v.str("alarmDescription", in.AlarmDescription, descriptionRule)
-	v.count("oKActions", len(in.OKActions), in.OKActions != nil, 0, 5)
-	v.count("alarmActions", len(in.AlarmActions), in.AlarmActions != nil, 0, 5)
-	v.count("insufficientDataActions", len(in.InsufficientDataActions), in.InsufficientDataActions != nil, 0, 5)
-	v.str("metricName", in.MetricName, metricNameRule)
-	v.str("namespace", in.Namespace, namespaceRule)
-	v.str("statistic", in.Statistic, statisticRule)
+func (in *PutMetricAlarmInput) check(v *shapecheck.Checker) {
+	v.Required("alarmName", in.AlarmName != nil)
+	v.Str("alarmName", in.AlarmName, alarmNameRule)
+	v.Str("alarmDescription", in.AlarmDescription, descriptionRule)
+	v.Count("oKActions", len(in.OKActions), in.OKActions != nil, 0, 5)
+	v.Count("alarmActions", len(in.AlarmActions), in.AlarmActions != nil, 0, 5)
+	v.Count("insufficientDataActions", len(in.InsufficientDataActions), in.InsufficientDataActions != nil, 0, 5)
+	v.Str("metricName", in.MetricName, metricNameRule)
+	v.Str("namespace", in.Namespace, namespaceRule)
+	v.Str("statistic", in.Statistic, statisticRule)
 	checkDimensions(v, "dimensions", in.Dimensions)
-	v.num("period", in.Period, 1, 1<<31-1)
-	v.str("unit", in.Unit, unitRule)
-	v.num("evaluationPeriods", in.EvaluationPeriods, 1, 1<<31-1)
-	v.num("datapointsToAlarm", in.DatapointsToAlarm, 1, 1<<31-1)
-	v.str("comparisonOperator", in.ComparisonOperator, comparisonRule)
-	v.str("treatMissingData", in.TreatMissingData, treatRule)
-	v.str("evaluateLowSampleCountPercentile", in.EvaluateLowSampleCountPercentile, treatRule)
+	v.Num("period", in.Period, 1, 1<<31-1)
+	v.Str("unit", in.Unit, unitRule)
+	v.Num("evaluationPeriods", in.EvaluationPeriods, 1, 1<<31-1)
+	v.Num("datapointsToAlarm", in.DatapointsToAlarm, 1, 1<<31-1)
+	v.Str("comparisonOperator", in.ComparisonOperator, comparisonRule)
+	v.Str("treatMissingData", in.TreatMissingData, treatRule)
+	v.Str("evaluateLowSampleCountPercentile", in.EvaluateLowSampleCountPercentile, treatRule)
 	checkQueries(v, "metrics", in.Metrics)
 	for i := range in.Tags {
-		p := member("tags", i)
-		v.required(p+".key", in.Tags[i].Key != nil)
-		v.str(p+".key", in.Tags[i].Key, tagKeyRule)
-		v.required(p+".value", in.Tags[i].Value != nil)
-		v.str(p+".value", in.Tags[i].Value, tagValueRule)
+		p := shapecheck.Member("tags", i)
+		v.Required(p+".key", in.Tags[i].Key != nil)
+		v.Str(p+".key", in.Tags[i].Key, tagKeyRule)
+		v.Required(p+".value", in.Tags[i].Value != nil)
+		v.Str(p+".value", in.Tags[i].Value, tagValueRule)
 	}
-	v.str("thresholdMetricId", in.ThresholdMetricId, metricIDRule)
-	v.num("evaluationInterval", in.EvaluationInterval, 10, 3600)
+	v.Str("thresholdMetricId", in.ThresholdMetricId, metricIDRule)
+	v.Num("evaluationInterval", in.EvaluationInterval, 10, 3600)
 }
 
 func (h *handlers) putMetricAlarm(ctx context.Context, c *authz.Caller, in *PutMetricAlarmInput) (any, error) {
@@ -172,16 +173,16 @@ func (h *handlers) putMetricAlarm(ctx context.Context, c *authz.Caller, in *PutM
 
 // DescribeAlarms.
 
-func (in *DescribeAlarmsInput) check(v *checker) {
-	v.count("alarmNames", len(in.AlarmNames), in.AlarmNames != nil, 0, 100)
-	v.strs("alarmNames", in.AlarmNames, alarmNameRule)
-	v.str("alarmNamePrefix", in.AlarmNamePrefix, alarmNameRule)
-	v.strs("alarmTypes", in.AlarmTypes, alarmTypeRule)
-	v.str("childrenOfAlarmName", in.ChildrenOfAlarmName, alarmNameRule)
-	v.str("parentsOfAlarmName", in.ParentsOfAlarmName, alarmNameRule)
-	v.str("stateValue", in.StateValue, stateRule)
-	v.str("actionPrefix", in.ActionPrefix, actionPrefix)
-	v.num("maxRecords", in.MaxRecords, 1, 100)
+func (in *DescribeAlarmsInput) check(v *shapecheck.Checker) {
+	v.Count("alarmNames", len(in.AlarmNames), in.AlarmNames != nil, 0, 100)
+	v.Strs("alarmNames", in.AlarmNames, alarmNameRule)
+	v.Str("alarmNamePrefix", in.AlarmNamePrefix, alarmNameRule)
+	v.Strs("alarmTypes", in.AlarmTypes, alarmTypeRule)
+	v.Str("childrenOfAlarmName", in.ChildrenOfAlarmName, alarmNameRule)
+	v.Str("parentsOfAlarmName", in.ParentsOfAlarmName, alarmNameRule)
+	v.Str("stateValue", in.StateValue, stateRule)
+	v.Str("actionPrefix", in.ActionPrefix, actionPrefix)
+	v.Num("maxRecords", in.MaxRecords, 1, 100)
 }
 
 func toMetricAlarm(a *alarms.Alarm) MetricAlarm {
@@ -216,10 +217,10 @@ func (h *handlers) describeAlarms(ctx context.Context, c *authz.Caller, in *Desc
 
 // DeleteAlarms.
 
-func (in *DeleteAlarmsInput) check(v *checker) {
-	v.required("alarmNames", in.AlarmNames != nil)
-	v.count("alarmNames", len(in.AlarmNames), in.AlarmNames != nil, 0, 100)
-	v.strs("alarmNames", in.AlarmNames, alarmNameRule)
+func (in *DeleteAlarmsInput) check(v *shapecheck.Checker) {
+	v.Required("alarmNames", in.AlarmNames != nil)
+	v.Count("alarmNames", len(in.AlarmNames), in.AlarmNames != nil, 0, 100)
+	v.Strs("alarmNames", in.AlarmNames, alarmNameRule)
 }
 
 func (h *handlers) deleteAlarms(ctx context.Context, c *authz.Caller, in *DeleteAlarmsInput) (any, error) {
@@ -228,13 +229,13 @@ func (h *handlers) deleteAlarms(ctx context.Context, c *authz.Caller, in *Delete
 
 // DescribeAlarmHistory.
 
-func (in *DescribeAlarmHistoryInput) check(v *checker) {
-	v.str("alarmName", in.AlarmName, alarmNameRule)
-	v.str("alarmContributorId", in.AlarmContributorId, strRule{min: 1, max: 16})
-	v.strs("alarmTypes", in.AlarmTypes, alarmTypeRule)
-	v.str("historyItemType", in.HistoryItemType, historyTypeRule)
-	v.num("maxRecords", in.MaxRecords, 1, 100)
-	v.str("scanBy", in.ScanBy, scanByRule)
+func (in *DescribeAlarmHistoryInput) check(v *shapecheck.Checker) {
+	v.Str("alarmName", in.AlarmName, alarmNameRule)
+	v.Str("alarmContributorId", in.AlarmContributorId, shapecheck.StrRule{Min: 1, Max: 16})
+	v.Strs("alarmTypes", in.AlarmTypes, alarmTypeRule)
+	v.Str("historyItemType", in.HistoryItemType, historyTypeRule)
+	v.Num("maxRecords", in.MaxRecords, 1, 100)
+	v.Str("scanBy", in.ScanBy, scanByRule)
 }
 
 func (h *handlers) describeAlarmHistory(ctx context.Context, c *authz.Caller, in *DescribeAlarmHistoryInput) (any, error) {
@@ -259,14 +260,14 @@ func (h *handlers) describeAlarmHistory(ctx context.Context, c *authz.Caller, in
 
 // SetAlarmState.
 
-func (in *SetAlarmStateInput) check(v *checker) {
-	v.required("alarmName", in.AlarmName != nil)
-	v.str("alarmName", in.AlarmName, alarmNameRule)
-	v.required("stateValue", in.StateValue != nil)
-	v.str("stateValue", in.StateValue, stateRule)
-	v.required("stateReason", in.StateReason != nil)
-	v.str("stateReason", in.StateReason, stateReasonRule)
-	v.str("stateReasonData", in.StateReasonData, reasonDataRule)
+func (in *SetAlarmStateInput) check(v *shapecheck.Checker) {
+	v.Required("alarmName", in.AlarmName != nil)
+	v.Str("alarmName", in.AlarmName, alarmNameRule)
+	v.Required("stateValue", in.StateValue != nil)
+	v.Str("stateValue", in.StateValue, stateRule)
+	v.Required("stateReason", in.StateReason != nil)
+	v.Str("stateReason", in.StateReason, stateReasonRule)
+	v.Str("stateReasonData", in.StateReasonData, reasonDataRule)
 }
 
 func (h *handlers) setAlarmState(ctx context.Context, c *authz.Caller, in *SetAlarmStateInput) (any, error) {
@@ -275,15 +276,15 @@ func (h *handlers) setAlarmState(ctx context.Context, c *authz.Caller, in *SetAl
 
 // GetMetricStatistics.
 
-func (in *GetMetricStatisticsInput) check(v *checker) {
-	v.str("namespace", in.Namespace, namespaceRule)
-	v.str("metricName", in.MetricName, metricNameRule)
+func (in *GetMetricStatisticsInput) check(v *shapecheck.Checker) {
+	v.Str("namespace", in.Namespace, namespaceRule)
+	v.Str("metricName", in.MetricName, metricNameRule)
 	checkDimensions(v, "dimensions", in.Dimensions)
-	v.num("period", in.Period, 1, 1<<31-1)
-	v.count("statistics", len(in.Statistics), in.Statistics != nil, 1, 5)
-	v.strs("statistics", in.Statistics, statisticRule)
-	v.count("extendedStatistics", len(in.ExtendedStatistics), in.ExtendedStatistics != nil, 1, 10)
-	v.str("unit", in.Unit, unitRule)
+	v.Num("period", in.Period, 1, 1<<31-1)
+	v.Count("statistics", len(in.Statistics), in.Statistics != nil, 1, 5)
+	v.Strs("statistics", in.Statistics, statisticRule)
+	v.Count("extendedStatistics", len(in.ExtendedStatistics), in.ExtendedStatistics != nil, 1, 10)
+	v.Str("unit", in.Unit, unitRule)
 }
 
 func (h *handlers) getMetricStatistics(ctx context.Context, c *authz.Caller, in *GetMetricStatisticsInput) (any, error) {
@@ -322,12 +323,12 @@ func (h *handlers) getMetricStatistics(ctx context.Context, c *authz.Caller, in 
 
 // GetMetricData.
 
-func (in *GetMetricDataInput) check(v *checker) {
-	v.required("metricDataQueries", in.MetricDataQueries != nil)
+func (in *GetMetricDataInput) check(v *shapecheck.Checker) {
+	v.Required("metricDataQueries", in.MetricDataQueries != nil)
 	checkQueries(v, "metricDataQueries", in.MetricDataQueries)
-	v.required("startTime", in.StartTime != nil)
-	v.required("endTime", in.EndTime != nil)
-	v.str("scanBy", in.ScanBy, scanByRule)
+	v.Required("startTime", in.StartTime != nil)
+	v.Required("endTime", in.EndTime != nil)
+	v.Str("scanBy", in.ScanBy, scanByRule)
 }
 
 func (h *handlers) getMetricData(ctx context.Context, c *authz.Caller, in *GetMetricDataInput) (any, error) {
@@ -366,18 +367,18 @@ func (h *handlers) getMetricData(ctx context.Context, c *authz.Caller, in *GetMe
 
 // ListMetrics.
 
-func (in *ListMetricsInput) check(v *checker) {
-	v.str("namespace", in.Namespace, namespaceRule)
-	v.str("metricName", in.MetricName, metricNameRule)
-	v.count("dimensions", len(in.Dimensions), in.Dimensions != nil, 0, 10)
+func (in *ListMetricsInput) check(v *shapecheck.Checker) {
+	v.Str("namespace", in.Namespace, namespaceRule)
+	v.Str("metricName", in.MetricName, metricNameRule)
+	v.Count("dimensions", len(in.Dimensions), in.Dimensions != nil, 0, 10)
 	for i := range in.Dimensions {
-		p := member("dimensions", i)
-		v.required(p+".name", in.Dimensions[i].Name != nil)
-		v.str(p+".name", in.Dimensions[i].Name, dimNameRule)
-		v.str(p+".value", in.Dimensions[i].Value, dimValueRule)
+		p := shapecheck.Member("dimensions", i)
+		v.Required(p+".name", in.Dimensions[i].Name != nil)
+		v.Str(p+".name", in.Dimensions[i].Name, dimNameRule)
+		v.Str(p+".value", in.Dimensions[i].Value, dimValueRule)
 	}
-	v.str("recentlyActive", in.RecentlyActive, recentlyRule)
-	v.str("owningAccount", in.OwningAccount, accountRule)
+	v.Str("recentlyActive", in.RecentlyActive, recentlyRule)
+	v.Str("owningAccount", in.OwningAccount, accountRule)
 }
 
 func (h *handlers) listMetrics(ctx context.Context, c *authz.Caller, in *ListMetricsInput) (any, error) {

@@ -1,161 +1,34 @@
 package cloudwatchapi
 
-import (
-	"regexp"
-	"strconv"
-	"strings"
-	"unicode/utf8"
-
-	"github.com/keyward/keyward/internal/errs"
-)
-
-// checker collects violations of the model's constraints in member order,
-// with AWS's messages:
-//
-//	1 validation error detected: Value '0' at 'period' failed to satisfy constraint: Member must have value greater than or equal to 1
-//	Value null at 'alarmName' failed to satisfy constraint: Member must not be null
-type checker struct{ msgs []string }
-
-func (v *checker) add(path, value string, null bool, constraint string) {
-	switch {
-	case null:
-		v.msgs = append(v.msgs, "Value null at '"+path+"' failed to satisfy constraint: "+constraint)
-	default:
-		v.msgs = append(v.msgs, "Value '"+value+"' at '"+path+"' failed to satisfy constraint: "+constraint)
-	}
-}
-
-// required records a missing required member.
-func (v *checker) required(path string, present bool) {
-	if !present {
-		v.add(path, "", true, "Member must not be null")
-	}
-}
-
-// strRule is a string shape's constraints.
-type strRule struct {
-	min, max    int // -1: none
-	pattern     *regexp.Regexp
-	patternText string
-	enum        []string
-}
-
-func (r strRule) violations(s string) []string {
-	var out []string
-	n := utf8.RuneCountInString(s)
-	if r.min >= 0 && n < r.min {
-		out = append(out, "Member must have length greater than or equal to "+strconv.Itoa(r.min))
-	}
-	if r.max >= 0 && n > r.max {
-		out = append(out, "Member must have length less than or equal to "+strconv.Itoa(r.max))
-	}
-	if r.pattern != nil && !r.pattern.MatchString(s) {
-		out = append(out, "Member must satisfy regular expression pattern: "+r.patternText)
-	}
-	if r.enum != nil {
-		ok := false
-		for _, e := range r.enum {
-			ok = ok || e == s
-		}
-		if !ok {
-			out = append(out, "Member must satisfy enum value set: ["+strings.Join(r.enum, ", ")+"]")
-		}
-	}
-	return out
-}
-
-// str checks an optional string member.
-func (v *checker) str(path string, s *string, r strRule) {
-	if s == nil {
-		return
-	}
-	for _, c := range r.violations(*s) {
-		v.add(path, *s, false, c)
-	}
-}
-
-// num checks an optional integer member's range.
-func (v *checker) num(path string, n *int32, min, max int64) {
-	if n == nil {
-		return
-	}
-	switch {
-	case int64(*n) < min:
-		v.add(path, strconv.Itoa(int(*n)), false, "Member must have value greater than or equal to "+strconv.FormatInt(min, 10))
-	case int64(*n) > max:
-		v.add(path, strconv.Itoa(int(*n)), false, "Member must have value less than or equal to "+strconv.FormatInt(max, 10))
-	}
-}
-
-// count checks a list's length.
-func (v *checker) count(path string, n int, present bool, min, max int) {
-	if !present {
-		return
-	}
-	switch {
-	case min >= 0 && n < min:
-		v.add(path, "", false, "Member must have length greater than or equal to "+strconv.Itoa(min))
-	case max >= 0 && n > max:
-		v.add(path, "", false, "Member must have length less than or equal to "+strconv.Itoa(max))
-	}
-}
-
-// err returns the collected violations as one Validation error.
-func (v *checker) err() error {
-	switch len(v.msgs) {
-	case 0:
-		return nil
-	case 1:
-		return errs.E(errs.Validation, "1 validation error detected: "+v.msgs[0])
-	}
-	return errs.E(errs.Validation, strconv.Itoa(len(v.msgs))+" validation errors detected: "+strings.Join(v.msgs, "; "))
-}
-
-// anchored compiles a model pattern for a whole-value match.
-func anchored(p string) *regexp.Regexp { return regexp.MustCompile(`^(?:` + p + `)$`) }
+import "github.com/keyward/keyward/internal/awsproto/shapecheck"
 
 // The model's string shapes this package checks.
 var (
-	alarmNameRule   = strRule{min: 1, max: 255}
-	descriptionRule = strRule{min: 0, max: 1024}
-	metricNameRule  = strRule{min: 1, max: 255}
-	namespaceRule   = strRule{min: 1, max: 255, pattern: anchored(`[^:].*`), patternText: `[^:].*`}
-	dimNameRule     = strRule{min: 1, max: 255}
-	dimValueRule    = strRule{min: 1, max: 1024}
-	treatRule       = strRule{min: 1, max: 255}
-	tagKeyRule      = strRule{min: 1, max: 128}
-	tagValueRule    = strRule{min: 0, max: 256}
-	actionPrefix    = strRule{min: 1, max: 1024}
-	stateReasonRule = strRule{min: 0, max: 1023}
-	reasonDataRule  = strRule{min: 0, max: 4000}
-	metricIDRule    = strRule{min: 1, max: 255}
-	expressionRule  = strRule{min: 1, max: 2048}
-	accountRule     = strRule{min: 1, max: 255}
-	statisticRule   = enumRule("SampleCount", "Average", "Sum", "Minimum", "Maximum")
-	stateRule       = enumRule("OK", "ALARM", "INSUFFICIENT_DATA")
-	alarmTypeRule   = enumRule("CompositeAlarm", "MetricAlarm")
-	historyTypeRule = enumRule("ConfigurationUpdate", "StateUpdate", "Action", "AlarmContributorStateUpdate", "AlarmContributorAction")
-	scanByRule      = enumRule("TimestampDescending", "TimestampAscending")
-	recentlyRule    = enumRule("PT3H")
-	comparisonRule  = enumRule("GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold",
+	alarmNameRule   = shapecheck.StrRule{Min: 1, Max: 255}
+	descriptionRule = shapecheck.StrRule{Min: 0, Max: 1024}
+	metricNameRule  = shapecheck.StrRule{Min: 1, Max: 255}
+	namespaceRule   = shapecheck.StrRule{Min: 1, Max: 255, Pattern: shapecheck.Anchored(`[^:].*`), PatternText: `[^:].*`}
+	dimNameRule     = shapecheck.StrRule{Min: 1, Max: 255}
+	dimValueRule    = shapecheck.StrRule{Min: 1, Max: 1024}
+	treatRule       = shapecheck.StrRule{Min: 1, Max: 255}
+	tagKeyRule      = shapecheck.StrRule{Min: 1, Max: 128}
+	tagValueRule    = shapecheck.StrRule{Min: 0, Max: 256}
+	actionPrefix    = shapecheck.StrRule{Min: 1, Max: 1024}
+	stateReasonRule = shapecheck.StrRule{Min: 0, Max: 1023}
+	reasonDataRule  = shapecheck.StrRule{Min: 0, Max: 4000}
+	metricIDRule    = shapecheck.StrRule{Min: 1, Max: 255}
+	expressionRule  = shapecheck.StrRule{Min: 1, Max: 2048}
+	accountRule     = shapecheck.StrRule{Min: 1, Max: 255}
+	statisticRule   = shapecheck.Enum("SampleCount", "Average", "Sum", "Minimum", "Maximum")
+	stateRule       = shapecheck.Enum("OK", "ALARM", "INSUFFICIENT_DATA")
+	alarmTypeRule   = shapecheck.Enum("CompositeAlarm", "MetricAlarm")
+	historyTypeRule = shapecheck.Enum("ConfigurationUpdate", "StateUpdate", "Action", "AlarmContributorStateUpdate", "AlarmContributorAction")
+	scanByRule      = shapecheck.Enum("TimestampDescending", "TimestampAscending")
+	recentlyRule    = shapecheck.Enum("PT3H")
+	comparisonRule  = shapecheck.Enum("GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold",
 		"LessThanOrEqualToThreshold", "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold")
-	unitRule = enumRule("Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
+	unitRule = shapecheck.Enum("Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
 		"Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second", "Kilobytes/Second",
 		"Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second",
 		"Gigabits/Second", "Terabits/Second", "Count/Second", "None")
 )
-
-func enumRule(values ...string) strRule { return strRule{min: -1, max: -1, enum: values} }
-
-// strs checks each element of a list of strings.
-func (v *checker) strs(path string, ss []string, r strRule) {
-	for _, s := range ss {
-		if len(r.violations(s)) > 0 {
-			v.add(path, "["+strings.Join(ss, ", ")+"]", false, "Member must satisfy constraint: ["+strings.Join(r.violations(s), ", ")+"]")
-			return
-		}
-	}
-}
-
-// member is the path of element i (0-based) of list member name.
-func member(name string, i int) string { return name + "." + strconv.Itoa(i+1) + ".member" }

@@ -10,6 +10,7 @@ import (
 	"github.com/keyward/keyward/internal/alarms"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
+	"github.com/keyward/keyward/internal/awsproto/shapecheck"
 	"github.com/keyward/keyward/internal/errs"
 )
 
@@ -57,12 +58,12 @@ func unsupported(what string) error {
 
 // CreateLogGroup.
 
-func (in *CreateLogGroupRequest) check(v *checker) {
-	v.required("logGroupName", in.LogGroupName != nil)
-	v.str("logGroupName", in.LogGroupName, logGroupNameRule)
-	v.str("kmsKeyId", in.KmsKeyId, kmsKeyRule)
-	v.count("tags", len(in.Tags), in.Tags != nil, 1, 50)
-	v.str("logGroupClass", in.LogGroupClass, groupClassRule)
+func (in *CreateLogGroupRequest) check(v *shapecheck.Checker) {
+	v.Required("logGroupName", in.LogGroupName != nil)
+	v.Str("logGroupName", in.LogGroupName, logGroupNameRule)
+	v.Str("kmsKeyId", in.KmsKeyId, kmsKeyRule)
+	v.Count("tags", len(in.Tags), in.Tags != nil, 1, 50)
+	v.Str("logGroupClass", in.LogGroupClass, groupClassRule)
 }
 
 func (h *handlers) createLogGroup(ctx context.Context, c *authz.Caller, in *CreateLogGroupRequest) (any, error) {
@@ -74,14 +75,14 @@ func (h *handlers) createLogGroup(ctx context.Context, c *authz.Caller, in *Crea
 
 // DescribeLogGroups.
 
-func (in *DescribeLogGroupsRequest) check(v *checker) {
-	v.count("accountIdentifiers", len(in.AccountIdentifiers), in.AccountIdentifiers != nil, 0, 20)
-	v.str("logGroupNamePrefix", in.LogGroupNamePrefix, logGroupNameRule)
-	v.str("logGroupNamePattern", in.LogGroupNamePattern, groupPatternRule)
-	v.str("nextToken", in.NextToken, nextTokenRule)
-	v.num("limit", in.Limit, 1, 50)
-	v.str("logGroupClass", in.LogGroupClass, groupClassRule)
-	v.count("logGroupIdentifiers", len(in.LogGroupIdentifiers), in.LogGroupIdentifiers != nil, 1, 50)
+func (in *DescribeLogGroupsRequest) check(v *shapecheck.Checker) {
+	v.Count("accountIdentifiers", len(in.AccountIdentifiers), in.AccountIdentifiers != nil, 0, 20)
+	v.Str("logGroupNamePrefix", in.LogGroupNamePrefix, logGroupNameRule)
+	v.Str("logGroupNamePattern", in.LogGroupNamePattern, groupPatternRule)
+	v.Str("nextToken", in.NextToken, nextTokenRule)
+	v.Num("limit", in.Limit, 1, 50)
+	v.Str("logGroupClass", in.LogGroupClass, groupClassRule)
+	v.Count("logGroupIdentifiers", len(in.LogGroupIdentifiers), in.LogGroupIdentifiers != nil, 1, 50)
 }
 
 func (h *handlers) describeLogGroups(ctx context.Context, c *authz.Caller, in *DescribeLogGroupsRequest) (any, error) {
@@ -138,32 +139,32 @@ func groupName(id string) string {
 
 // PutMetricFilter.
 
-func (in *PutMetricFilterRequest) check(v *checker) {
-	v.required("logGroupName", in.LogGroupName != nil)
-	v.str("logGroupName", in.LogGroupName, logGroupNameRule)
-	v.required("filterName", in.FilterName != nil)
-	v.str("filterName", in.FilterName, filterNameRule)
-	v.required("filterPattern", in.FilterPattern != nil)
-	v.str("filterPattern", in.FilterPattern, filterPatternRule)
-	v.required("metricTransformations", in.MetricTransformations != nil)
-	v.count("metricTransformations", len(in.MetricTransformations), in.MetricTransformations != nil, 1, 1)
+func (in *PutMetricFilterRequest) check(v *shapecheck.Checker) {
+	v.Required("logGroupName", in.LogGroupName != nil)
+	v.Str("logGroupName", in.LogGroupName, logGroupNameRule)
+	v.Required("filterName", in.FilterName != nil)
+	v.Str("filterName", in.FilterName, filterNameRule)
+	v.Required("filterPattern", in.FilterPattern != nil)
+	v.Str("filterPattern", in.FilterPattern, filterPatternRule)
+	v.Required("metricTransformations", in.MetricTransformations != nil)
+	v.Count("metricTransformations", len(in.MetricTransformations), in.MetricTransformations != nil, 1, 1)
 	for i := range in.MetricTransformations {
 		in.MetricTransformations[i].check(v, "metricTransformations."+strconv.Itoa(i+1)+".member")
 	}
 }
 
-func (t *MetricTransformation) check(v *checker, path string) {
-	v.required(path+".metricName", t.MetricName != nil)
-	v.str(path+".metricName", t.MetricName, metricNameRule)
-	v.required(path+".metricNamespace", t.MetricNamespace != nil)
-	v.str(path+".metricNamespace", t.MetricNamespace, metricNameRule)
-	v.required(path+".metricValue", t.MetricValue != nil)
-	v.str(path+".metricValue", t.MetricValue, metricValueRule)
+func (t *MetricTransformation) check(v *shapecheck.Checker, path string) {
+	v.Required(path+".metricName", t.MetricName != nil)
+	v.Str(path+".metricName", t.MetricName, metricNameRule)
+	v.Required(path+".metricNamespace", t.MetricNamespace != nil)
+	v.Str(path+".metricNamespace", t.MetricNamespace, metricNameRule)
+	v.Required(path+".metricValue", t.MetricValue != nil)
+	v.Str(path+".metricValue", t.MetricValue, metricValueRule)
 	for k, val := range t.Dimensions {
-		v.str(path+".dimensions", &k, dimensionRule)
-		v.str(path+".dimensions", &val, dimensionRule)
+		v.Str(path+".dimensions", &k, dimensionRule)
+		v.Str(path+".dimensions", &val, dimensionRule)
 	}
-	v.str(path+".unit", t.Unit, unitRule)
+	v.Str(path+".unit", t.Unit, unitRule)
 }
 
 func (t *MetricTransformation) domain() alarms.MetricTransformation {
@@ -206,13 +207,13 @@ func (h *handlers) putMetricFilter(ctx context.Context, c *authz.Caller, in *Put
 
 // DescribeMetricFilters.
 
-func (in *DescribeMetricFiltersRequest) check(v *checker) {
-	v.str("logGroupName", in.LogGroupName, logGroupNameRule)
-	v.str("filterNamePrefix", in.FilterNamePrefix, filterNameRule)
-	v.str("nextToken", in.NextToken, nextTokenRule)
-	v.num("limit", in.Limit, 1, 50)
-	v.str("metricName", in.MetricName, metricNameRule)
-	v.str("metricNamespace", in.MetricNamespace, metricNameRule)
+func (in *DescribeMetricFiltersRequest) check(v *shapecheck.Checker) {
+	v.Str("logGroupName", in.LogGroupName, logGroupNameRule)
+	v.Str("filterNamePrefix", in.FilterNamePrefix, filterNameRule)
+	v.Str("nextToken", in.NextToken, nextTokenRule)
+	v.Num("limit", in.Limit, 1, 50)
+	v.Str("metricName", in.MetricName, metricNameRule)
+	v.Str("metricNamespace", in.MetricNamespace, metricNameRule)
 }
 
 func (h *handlers) describeMetricFilters(ctx context.Context, c *authz.Caller, in *DescribeMetricFiltersRequest) (any, error) {
@@ -239,11 +240,11 @@ func (h *handlers) describeMetricFilters(ctx context.Context, c *authz.Caller, i
 
 // DeleteMetricFilter.
 
-func (in *DeleteMetricFilterRequest) check(v *checker) {
-	v.required("logGroupName", in.LogGroupName != nil)
-	v.str("logGroupName", in.LogGroupName, logGroupNameRule)
-	v.required("filterName", in.FilterName != nil)
-	v.str("filterName", in.FilterName, filterNameRule)
+func (in *DeleteMetricFilterRequest) check(v *shapecheck.Checker) {
+	v.Required("logGroupName", in.LogGroupName != nil)
+	v.Str("logGroupName", in.LogGroupName, logGroupNameRule)
+	v.Required("filterName", in.FilterName != nil)
+	v.Str("filterName", in.FilterName, filterNameRule)
 }
 
 func (h *handlers) deleteMetricFilter(ctx context.Context, c *authz.Caller, in *DeleteMetricFilterRequest) (any, error) {
@@ -252,14 +253,14 @@ func (h *handlers) deleteMetricFilter(ctx context.Context, c *authz.Caller, in *
 
 // TestMetricFilter.
 
-func (in *TestMetricFilterRequest) check(v *checker) {
-	v.required("filterPattern", in.FilterPattern != nil)
-	v.str("filterPattern", in.FilterPattern, filterPatternRule)
-	v.required("logEventMessages", in.LogEventMessages != nil)
-	v.count("logEventMessages", len(in.LogEventMessages), in.LogEventMessages != nil, 1, 50)
+func (in *TestMetricFilterRequest) check(v *shapecheck.Checker) {
+	v.Required("filterPattern", in.FilterPattern != nil)
+	v.Str("filterPattern", in.FilterPattern, filterPatternRule)
+	v.Required("logEventMessages", in.LogEventMessages != nil)
+	v.Count("logEventMessages", len(in.LogEventMessages), in.LogEventMessages != nil, 1, 50)
 	for _, m := range in.LogEventMessages {
-		if len(eventMessageRule.violations(m)) > 0 {
-			v.add("logEventMessages", "", false, "Member must satisfy constraint: [Member must have length greater than or equal to 1]")
+		if len(eventMessageRule.Violations(m)) > 0 {
+			v.Fail("logEventMessages", "", "Member must satisfy constraint: [Member must have length greater than or equal to 1]")
 			break
 		}
 	}
@@ -280,16 +281,16 @@ func (h *handlers) testMetricFilter(ctx context.Context, c *authz.Caller, in *Te
 
 // FilterLogEvents.
 
-func (in *FilterLogEventsRequest) check(v *checker) {
-	v.str("logGroupName", in.LogGroupName, logGroupNameRule)
-	v.str("logGroupIdentifier", in.LogGroupIdentifier, groupIDRule)
-	v.count("logStreamNames", len(in.LogStreamNames), in.LogStreamNames != nil, 1, 100)
-	v.str("logStreamNamePrefix", in.LogStreamNamePrefix, streamNameRule)
-	v.long("startTime", in.StartTime, 0)
-	v.long("endTime", in.EndTime, 0)
-	v.str("filterPattern", in.FilterPattern, filterPatternRule)
-	v.str("nextToken", in.NextToken, nextTokenRule)
-	v.num("limit", in.Limit, 1, 10000)
+func (in *FilterLogEventsRequest) check(v *shapecheck.Checker) {
+	v.Str("logGroupName", in.LogGroupName, logGroupNameRule)
+	v.Str("logGroupIdentifier", in.LogGroupIdentifier, groupIDRule)
+	v.Count("logStreamNames", len(in.LogStreamNames), in.LogStreamNames != nil, 1, 100)
+	v.Str("logStreamNamePrefix", in.LogStreamNamePrefix, streamNameRule)
+	v.Long("startTime", in.StartTime, 0)
+	v.Long("endTime", in.EndTime, 0)
+	v.Str("filterPattern", in.FilterPattern, filterPatternRule)
+	v.Str("nextToken", in.NextToken, nextTokenRule)
+	v.Num("limit", in.Limit, 1, 10000)
 }
 
 func (h *handlers) filterLogEvents(ctx context.Context, c *authz.Caller, in *FilterLogEventsRequest) (any, error) {
