@@ -4,20 +4,27 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/keyward/keyward/internal/notify"
 )
 
 // Timeouts: every command a script runs has one.
@@ -78,6 +85,15 @@ func keywardMain() {
 //
 // and the conditions [v1] and [v2], the CLI's major version. 'stop' is
 // testscript's (it ends a script early, passing), hence 'shutdown'.
+//
+// For alarm notifications (alarms.txtar; see the end of this file):
+//
+//	subscriber FILE                   start an HTTP SNS subscriber, set SUBSCRIBER_URL
+//	waitfor FILE REGEXP TIMEOUT       wait until FILE has a line matching REGEXP
+//	poll TIMEOUT REGEXP aws ARGS...   rerun aws until it succeeds with stdout matching REGEXP
+//
+// and the condition [cwquery]: the CLI sends CloudWatch requests in the
+// Query protocol, which Keyward does not serve.
 func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the AWS CLI suite takes about a second a command")
@@ -110,6 +126,10 @@ func TestAWSCLI(t *testing.T) {
 					"b64decode": cmdB64Decode,
 					"exports":   cmdExports,
 					"timestamp": cmdTimestamp,
+					// alarms.txtar
+					"subscriber": cmdSubscriber,
+					"waitfor":    cmdWaitFor,
+					"poll":       cli.poll,
 				},
 			})
 		})
@@ -122,6 +142,7 @@ type awsCLI struct {
 	path                string // what runs: found, less symlinks and shims
 	version             string // first line of 'aws --version'
 	major, minor, patch int
+	cw                  *cwProtocol // [cwquery], probed once when a script asks
 }
 
 var cliVersionRE = regexp.MustCompile(`^aws-cli/(\d+)\.(\d+)\.(\d+)\s`)
@@ -154,8 +175,10 @@ func (c awsCLI) condition(cond string) (bool, error) {
 		return c.major == 1, nil
 	case "v2":
 		return c.major == 2, nil
+	case "cwquery":
+		return c.cloudWatchQuery()
 	}
-	return false, fmt.Errorf("unknown condition %q (want v1 or v2)", cond)
+	return false, fmt.Errorf("unknown condition %q (want v1, v2 or cwquery)", cond)
 }
 
 // findAWSCLIs returns the CLIs to test, one per distinct version.
@@ -280,7 +303,7 @@ func probeCLI(path, home string) (awsCLI, error) {
 	if m == nil {
 		return awsCLI{}, fmt.Errorf("%s --version: unexpected output %q", path, line)
 	}
-	c := awsCLI{path: path, version: line}
+	c := awsCLI{path: path, version: line, cw: new(cwProtocol)}
 	c.major, _ = strconv.Atoi(m[1])
 	c.minor, _ = strconv.Atoi(m[2])
 	c.patch, _ = strconv.Atoi(m[3])
@@ -334,6 +357,23 @@ func (c awsCLI) run(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: aws ARGS...")
 	}
+	timedOut, err := c.runOnce(ts, args, ts.Stdout(), ts.Stderr())
+	var exit *exec.ExitError
+	switch {
+	case timedOut:
+		ts.Fatalf("aws did not finish within %v", cliTimeout)
+	case err == nil && neg:
+		ts.Fatalf("aws succeeded unexpectedly")
+	case err != nil && !neg:
+		ts.Fatalf("aws failed: %v", err)
+	case err != nil && !errors.As(err, &exit):
+		ts.Fatalf("aws did not run: %v", err)
+	}
+}
+
+// runOnce runs the CLI once with the script's AWS_* variables, in the
+// script's directory, under cliTimeout; timedOut reports that it ran out.
+func (c awsCLI) runOnce(ts *testscript.TestScript, args []string, stdout, stderr io.Writer) (timedOut bool, err error) {
 	if url := ts.Getenv("AWS_ENDPOINT_URL"); url != "" && !c.readsEndpointEnv() {
 		args = append([]string{"--endpoint-url", url}, args...)
 	}
@@ -348,21 +388,11 @@ func (c awsCLI) run(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.CommandContext(ctx, c.path, args...)
 	cmd.Dir = ts.MkAbs(".")
 	cmd.Env = env
-	cmd.Stdout = ts.Stdout()
-	cmd.Stderr = ts.Stderr()
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		ts.Fatalf("aws did not finish within %v", cliTimeout)
-	case err == nil && neg:
-		ts.Fatalf("aws succeeded unexpectedly")
-	case err != nil && !neg:
-		ts.Fatalf("aws failed: %v", err)
-	case err != nil && !errors.As(err, &exit):
-		ts.Fatalf("aws did not run: %v", err)
-	}
+	err = cmd.Run()
+	return ctx.Err() != nil, err
 }
 
 // scriptState is what the server commands of one script share.
@@ -598,5 +628,238 @@ func cmdTimestamp(ts *testscript.TestScript, neg bool, args []string) {
 	want := time.Now().Add(off)
 	if d := got.Sub(want); d < -5*time.Minute || d > 5*time.Minute {
 		ts.Fatalf("timestamp: %s is %v away from now+%v (%s)", got.UTC().Format(time.RFC3339), d.Round(time.Second), off, want.UTC().Format(time.RFC3339))
+	}
+}
+
+// ---------------------------------------------------------------------
+// Alarm notifications (alarms.txtar): an HTTP SNS subscriber, waiting for
+// what it receives, polling a CLI command, and [cwquery].
+// ---------------------------------------------------------------------
+
+// cwProtocol is the probed answer to [cwquery] for one CLI.
+type cwProtocol struct {
+	once  sync.Once
+	query bool
+	err   error
+}
+
+// cloudWatchQuery reports whether the CLI sends CloudWatch requests in the
+// Query protocol: its model predates CloudWatch's JSON 1.0 and RPC v2 CBOR
+// (botocore switched in 1.42.7; Debian's aws-cli 2.9.19 is older). Keyward
+// serves CloudWatch in those two only. The CLI says which it uses in the
+// --debug log it writes before sending, so any endpoint does; this one
+// refuses the connection.
+func (c awsCLI) cloudWatchQuery() (bool, error) {
+	c.cw.once.Do(func() { c.cw.query, c.cw.err = probeCloudWatchProtocol(c.path) })
+	return c.cw.query, c.cw.err
+}
+
+var cwRequestRE = regexp.MustCompile(`Making request for OperationModel\(name=DescribeAlarms\) with params: .*'Content-Type': '([^';]+)`)
+
+func probeCloudWatchProtocol(path string) (bool, error) {
+	home, err := os.MkdirTemp("", "keyward-cli-probe-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(home)
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "--debug", "--endpoint-url", "http://127.0.0.1:1", "--cli-connect-timeout", "2",
+		"cloudwatch", "describe-alarms")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", "AWS_PAGER=",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials")}
+	cmd.WaitDelay = 5 * time.Second
+	out, _ := cmd.CombinedOutput() // fails: nothing listens
+	m := cwRequestRE.FindSubmatch(out)
+	if m == nil {
+		return false, fmt.Errorf("[cwquery]: %s --debug cloudwatch describe-alarms logged no request line", path)
+	}
+	switch ct := string(m[1]); ct {
+	case "application/x-www-form-urlencoded":
+		return true, nil
+	case "application/x-amz-json-1.0", "application/cbor":
+		return false, nil
+	default:
+		return false, fmt.Errorf("[cwquery]: %s sends CloudWatch requests as %q", path, ct)
+	}
+}
+
+// cmdSubscriber is the script command 'subscriber FILE': start an HTTP
+// endpoint for SNS in the test process and set SUBSCRIBER_URL to it. It
+// confirms a SubscriptionConfirmation by GETting its SubscribeURL, as a
+// subscriber does, checks each message's signature with the certificate at
+// its SigningCertURL, and appends each message to FILE as lines
+//
+//	Type: ...
+//	TopicArn: ...
+//	Subject: ...      (when present)
+//	Message: ...      (newlines as \n)
+//	Signature: ok     (or BAD: the verification error)
+//	Confirmed: ARN    (a confirmation: the ConfirmSubscription result)
+//
+// and a blank line; anything else it receives is a line 'subscriber
+// error: ...'. It stops when the script ends.
+func cmdSubscriber(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: subscriber FILE")
+	}
+	path := ts.MkAbs(args[0])
+	ts.Check(os.WriteFile(path, nil, 0o600))
+	var mu sync.Mutex
+	record := func(lines ...string) {
+		mu.Lock()
+		defer mu.Unlock()
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		fmt.Fprint(f, strings.Join(lines, "\n")+"\n")
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var doc map[string]any
+		if err := json.Unmarshal(body, &doc); err != nil {
+			record(fmt.Sprintf("subscriber error: %s %s: body is not JSON: %q", r.Method, r.URL, body))
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		fields := map[string]string{}
+		for k, v := range doc {
+			if s, ok := v.(string); ok {
+				fields[k] = s
+			}
+		}
+		lines := []string{"Type: " + fields["Type"], "TopicArn: " + fields["TopicArn"]}
+		if s, ok := fields["Subject"]; ok {
+			lines = append(lines, "Subject: "+s)
+		}
+		lines = append(lines, "Message: "+strings.ReplaceAll(fields["Message"], "\n", `\n`))
+		if err := verifySNS(client, fields); err != nil {
+			lines = append(lines, "Signature: BAD: "+err.Error())
+		} else {
+			lines = append(lines, "Signature: ok")
+		}
+		status := http.StatusOK
+		if fields["Type"] == "SubscriptionConfirmation" {
+			arn, err := confirmSNS(client, fields["SubscribeURL"])
+			if err != nil {
+				lines = append(lines, "subscriber error: confirming: "+err.Error())
+				status = http.StatusInternalServerError
+			} else {
+				lines = append(lines, "Confirmed: "+arn)
+			}
+		}
+		record(append(lines, "")...)
+		w.WriteHeader(status)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("SUBSCRIBER_URL", srv.URL+"/sns")
+}
+
+// verifySNS checks a message's signature with the certificate its
+// SigningCertURL names.
+func verifySNS(client *http.Client, fields map[string]string) error {
+	resp, err := client.Get(fields["SigningCertURL"])
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	pem, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", fields["SigningCertURL"], resp.Status)
+	}
+	return notify.VerifySignature(fields, pem)
+}
+
+// confirmSNS follows a SubscribeURL with a plain GET and returns the
+// confirmed subscription's ARN.
+func confirmSNS(client *http.Client, subscribeURL string) (string, error) {
+	resp, err := client.Get(subscribeURL)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s: %s", subscribeURL, resp.Status, b)
+	}
+	var out struct {
+		ARN string `xml:"ConfirmSubscriptionResult>SubscriptionArn"`
+	}
+	if err := xml.Unmarshal(b, &out); err != nil || out.ARN == "" {
+		return "", fmt.Errorf("GET %s: no SubscriptionArn in %q", subscribeURL, b)
+	}
+	return out.ARN, nil
+}
+
+// cmdWaitFor is the script command 'waitfor FILE REGEXP TIMEOUT': wait
+// until a line of FILE matches REGEXP (multi-line mode), at most TIMEOUT (a
+// Go duration).
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: waitfor FILE REGEXP TIMEOUT")
+	}
+	re, err := regexp.Compile(`(?m)` + args[1])
+	ts.Check(err)
+	timeout, err := time.ParseDuration(args[2])
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	start := time.Now()
+	for {
+		b, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			ts.Fatalf("waitfor: %v", err)
+		}
+		if re.Match(b) {
+			ts.Logf("waitfor: matched after %v", time.Since(start).Round(100*time.Millisecond))
+			return
+		}
+		if time.Since(start) > timeout {
+			ts.Fatalf("waitfor: no match for %q in %s within %v; it holds:\n%s", args[1], args[0], timeout, b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// poll is the script command 'poll TIMEOUT REGEXP aws ARGS...': run the CLI
+// every two seconds until it succeeds and its stdout matches REGEXP, at most
+// TIMEOUT (a Go duration). The last run's output is the command's.
+func (c awsCLI) poll(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 || args[2] != "aws" {
+		ts.Fatalf("usage: poll TIMEOUT REGEXP aws ARGS...")
+	}
+	timeout, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	re, err := regexp.Compile(`(?m)` + args[1])
+	ts.Check(err)
+	start := time.Now()
+	for n := 1; ; n++ {
+		var stdout, stderr strings.Builder
+		timedOut, err := c.runOnce(ts, args[3:], &stdout, &stderr)
+		if timedOut {
+			ts.Fatalf("aws did not finish within %v", cliTimeout)
+		}
+		done := err == nil && re.MatchString(stdout.String())
+		if done || time.Since(start) > timeout {
+			fmt.Fprint(ts.Stdout(), stdout.String())
+			fmt.Fprint(ts.Stderr(), stderr.String())
+			if !done {
+				ts.Fatalf("poll: aws %s: no success with stdout matching %q within %v (%d runs; last: %v)",
+					strings.Join(args[3:], " "), args[1], timeout, n, err)
+			}
+			ts.Logf("poll: matched after %v (%d runs)", time.Since(start).Round(100*time.Millisecond), n)
+			return
+		}
+		time.Sleep(2 * time.Second)
 	}
 }
