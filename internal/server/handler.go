@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"mime"
 	"net"
@@ -110,10 +108,14 @@ type operation struct {
 // IAM); anything else is KMS's JSON.
 func (s *Server) route(r *http.Request) (string, protocol) {
 	if scope, ok := sigv4.ParseScope(r); ok {
-		// CloudWatch: RPC v2 CBOR when the request is written in it, else
-		// JSON 1.0 by X-Amz-Target (alarms; Query is not served).
+		// CloudWatch: RPC v2 CBOR when the request is written in it, Query
+		// when it is a form (or a GET with an Action) without X-Amz-Target,
+		// else JSON 1.0 by X-Amz-Target.
 		if c := s.cbor[scope.Service]; c != nil && c.Match(r) {
 			return scope.Service, cborProtocol{c}
+		}
+		if q := s.query["monitoring"]; scope.Service == "monitoring" && q != nil && target(r) == "" && isQuery(r) {
+			return scope.Service, queryProtocol{q}
 		}
 		if scope.Service == "monitoring" && s.services["monitoring"] != nil {
 			return scope.Service, queryCompatJSON{jsonProtocol{s.services["monitoring"]}, cloudwatchapi.QueryError}
@@ -383,12 +385,5 @@ func remoteIP(r *http.Request) string {
 	return host
 }
 
-// newRequestID returns a random UUID, as AWS request ids are.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+// newRequestID returns a random UUID, the form of AWS request ids.
+func newRequestID() string { return audit.NewEventID() }
