@@ -91,9 +91,6 @@ func keywardMain() {
 //	subscriber FILE                   start an HTTP SNS subscriber, set SUBSCRIBER_URL
 //	waitfor FILE REGEXP TIMEOUT       wait until FILE has a line matching REGEXP
 //	poll TIMEOUT REGEXP aws ARGS...   rerun aws until it succeeds with stdout matching REGEXP
-//
-// and the condition [cwquery]: the CLI sends CloudWatch requests in the
-// Query protocol, which Keyward does not serve.
 func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the AWS CLI suite takes about a second a command")
@@ -142,7 +139,6 @@ type awsCLI struct {
 	path                string // what runs: found, less symlinks and shims
 	version             string // first line of 'aws --version'
 	major, minor, patch int
-	cw                  *cwProtocol // [cwquery], probed once when a script asks
 }
 
 var cliVersionRE = regexp.MustCompile(`^aws-cli/(\d+)\.(\d+)\.(\d+)\s`)
@@ -175,10 +171,8 @@ func (c awsCLI) condition(cond string) (bool, error) {
 		return c.major == 1, nil
 	case "v2":
 		return c.major == 2, nil
-	case "cwquery":
-		return c.cloudWatchQuery()
 	}
-	return false, fmt.Errorf("unknown condition %q (want v1, v2 or cwquery)", cond)
+	return false, fmt.Errorf("unknown condition %q (want v1 or v2)", cond)
 }
 
 // findAWSCLIs returns the CLIs to test, one per distinct version.
@@ -303,7 +297,7 @@ func probeCLI(path, home string) (awsCLI, error) {
 	if m == nil {
 		return awsCLI{}, fmt.Errorf("%s --version: unexpected output %q", path, line)
 	}
-	c := awsCLI{path: path, version: line, cw: new(cwProtocol)}
+	c := awsCLI{path: path, version: line}
 	c.major, _ = strconv.Atoi(m[1])
 	c.minor, _ = strconv.Atoi(m[2])
 	c.patch, _ = strconv.Atoi(m[3])
@@ -633,58 +627,8 @@ func cmdTimestamp(ts *testscript.TestScript, neg bool, args []string) {
 
 // ---------------------------------------------------------------------
 // Alarm notifications (alarms.txtar): an HTTP SNS subscriber, waiting for
-// what it receives, polling a CLI command, and [cwquery].
+// what it receives, and polling a CLI command.
 // ---------------------------------------------------------------------
-
-// cwProtocol is the probed answer to [cwquery] for one CLI.
-type cwProtocol struct {
-	once  sync.Once
-	query bool
-	err   error
-}
-
-// cloudWatchQuery reports whether the CLI sends CloudWatch requests in the
-// Query protocol: its model predates CloudWatch's JSON 1.0 and RPC v2 CBOR
-// (botocore switched in 1.42.7; Debian's aws-cli 2.9.19 is older). Keyward
-// serves CloudWatch in those two only. The CLI says which it uses in the
-// --debug log it writes before sending, so any endpoint does; this one
-// refuses the connection.
-func (c awsCLI) cloudWatchQuery() (bool, error) {
-	c.cw.once.Do(func() { c.cw.query, c.cw.err = probeCloudWatchProtocol(c.path) })
-	return c.cw.query, c.cw.err
-}
-
-var cwRequestRE = regexp.MustCompile(`Making request for OperationModel\(name=DescribeAlarms\) with params: .*'Content-Type': '([^';]+)`)
-
-func probeCloudWatchProtocol(path string) (bool, error) {
-	home, err := os.MkdirTemp("", "keyward-cli-probe-")
-	if err != nil {
-		return false, err
-	}
-	defer os.RemoveAll(home)
-	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, "--debug", "--endpoint-url", "http://127.0.0.1:1", "--cli-connect-timeout", "2",
-		"cloudwatch", "describe-alarms")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", "AWS_PAGER=",
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1", "AWS_MAX_ATTEMPTS=1",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials")}
-	cmd.WaitDelay = 5 * time.Second
-	out, _ := cmd.CombinedOutput() // fails: nothing listens
-	m := cwRequestRE.FindSubmatch(out)
-	if m == nil {
-		return false, fmt.Errorf("[cwquery]: %s --debug cloudwatch describe-alarms logged no request line", path)
-	}
-	switch ct := string(m[1]); ct {
-	case "application/x-www-form-urlencoded":
-		return true, nil
-	case "application/x-amz-json-1.0", "application/cbor":
-		return false, nil
-	default:
-		return false, fmt.Errorf("[cwquery]: %s sends CloudWatch requests as %q", path, ct)
-	}
-}
 
 // cmdSubscriber is the script command 'subscriber FILE': start an HTTP
 // endpoint for SNS in the test process and set SUBSCRIBER_URL to it. It

@@ -67,7 +67,7 @@ type Server struct {
 	// audit is the trail every request is recorded in before it is answered.
 	audit    *audit.Log
 	services map[string]*awsjson.Service
-	query    map[string]*awsquery.Service // Query-protocol services (iam, sts, sns)
+	query    map[string]*awsquery.Service // Query-protocol services (iam, sts, sns, monitoring)
 	notify   *notify.Service              // the SNS subset (sns.go)
 	// alarms: metric filters over the audit log group, CloudWatch alarms
 	// (the "Alarms" section at the end of this file); cbor holds the RPC v2
@@ -392,8 +392,8 @@ func openAudit(cfg config.Config, root *seal.Root) (*audit.Log, error) {
 // CloudWatch metric alarms with SNS actions, and the built-in alarm on the
 // use of disabled or pending-deletion keys (internal/alarms). Logs is JSON
 // 1.1 (s.services["logs"]); CloudWatch ("monitoring") is one operation
-// table served as JSON 1.0 (s.services) and RPC v2 CBOR (s.cbor), routed in
-// handler.go.
+// table served as JSON 1.0 (s.services), RPC v2 CBOR (s.cbor) and Query
+// (s.query), routed in handler.go.
 
 // alarmsConfig is the alarms' configuration. The options it could take from
 // config.Config (proposed flags: --disabled-key-alarm=on|off,
@@ -420,6 +420,7 @@ func (s *Server) openAlarms(ctx context.Context, trackingStart time.Time) error 
 	s.services["logs"] = logsapi.New(s.alarms)
 	s.services["monitoring"] = cw.JSON
 	s.cbor = map[string]*rpcv2cbor.Service{"monitoring": cw.CBOR}
+	s.query["monitoring"] = cw.Query
 	return nil
 }
 

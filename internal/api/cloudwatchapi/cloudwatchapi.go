@@ -3,15 +3,18 @@
 // (awsjson.Op), served both as AWS JSON 1.0 (X-Amz-Target
 // GraniteServiceVersion20100801.<Op>, what botocore and the AWS CLI send)
 // and as Smithy RPC v2 CBOR (what aws-sdk-go-v2's CloudWatch client sends).
+// The same table is served as the AWS Query protocol (form-encoded
+// Action=…&Version=2010-08-01, XML results; what older SDKs and aws-cli
+// before CloudWatch moved to JSON send): awsquery converts the parameters
+// to the JSON document of the input shape and the JSON result to the XML of
+// the output shape, walking the model, so that the handlers are the same.
+// Query errors carry the Query codes of the error table.
+//
 // It converts between the wire shapes (checked against the committed model
 // copy in model/) and alarms calls, validates the model's constraints, and
 // maps domain codes to CloudWatch's errors: the error shape's name for
 // __type, and, because CloudWatch is awsQueryCompatible, the Query error
 // code (X-Amzn-Query-Error) that SDKs report.
-//
-// The Query protocol (older SDKs) is not served: awsquery decodes no
-// double or timestamp members yet (Threshold, StartTime), and its XML
-// results need a second set of shapes.
 //
 // It holds no business rules beyond what the wire demands and never touches
 // storage.
@@ -26,6 +29,7 @@ import (
 	"github.com/keyward/keyward/internal/alarms"
 	"github.com/keyward/keyward/internal/authz"
 	"github.com/keyward/keyward/internal/awsproto/awsjson"
+	"github.com/keyward/keyward/internal/awsproto/awsquery"
 	"github.com/keyward/keyward/internal/awsproto/rpcv2cbor"
 	"github.com/keyward/keyward/internal/awsproto/shapecheck"
 	"github.com/keyward/keyward/internal/errs"
@@ -106,10 +110,35 @@ func QueryError(code errs.Code) (string, int) {
 	return f.query, f.status
 }
 
-// Services is CloudWatch in the two protocols served, on one table.
+// Services is CloudWatch in the three protocols served, on one table.
 type Services struct {
-	JSON *awsjson.Service
-	CBOR *rpcv2cbor.Service
+	JSON  *awsjson.Service
+	CBOR  *rpcv2cbor.Service
+	Query *awsquery.Service
+}
+
+// QueryModel is the CloudWatch model as the Query protocol reads it.
+var QueryModel = awsquery.MustParseModel(modelJSON)
+
+// queryErrors is the Query side of the error table.
+func queryErrors() map[errs.Code]awsquery.Fault {
+	out := make(map[errs.Code]awsquery.Fault, len(errorTable))
+	for code, f := range errorTable {
+		out[code] = awsquery.Fault{Code: f.query, Status: f.status}
+	}
+	return out
+}
+
+// queryOps serves the operation table over Query.
+func queryOps(table []awsjson.Operation) []awsquery.Operation {
+	out := make([]awsquery.Operation, 0, len(table))
+	for _, op := range table {
+		call := op.Call
+		out = append(out, awsquery.JSONOp(QueryModel, op.Name, op.MaxBody, op.ReadOnly, func(ctx context.Context, body []byte) (any, error) {
+			return call(ctx, awsjson.Decoder(body))
+		}))
+	}
+	return out
 }
 
 // modelOperations lists the model's operation names.
@@ -127,11 +156,12 @@ func modelOperations() map[string]bool {
 	return known
 }
 
-// New returns CloudWatch backed by svc, in JSON 1.0 and RPC v2 CBOR.
+// New returns CloudWatch backed by svc, in JSON 1.0, RPC v2 CBOR and Query.
 func New(svc *alarms.Service) Services {
 	h := &handlers{svc: svc}
 	ops := map[string]awsjson.Operation{}
-	for _, op := range h.table() {
+	table := h.table()
+	for _, op := range table {
 		if _, dup := ops[op.Name]; dup {
 			panic("cloudwatchapi: operation " + op.Name + " declared twice")
 		}
@@ -142,6 +172,8 @@ func New(svc *alarms.Service) Services {
 		JSON: &awsjson.Service{TargetPrefix: TargetPrefix, ContentType: "application/x-amz-json-1.0", Ops: ops, Known: known, Errors: ErrorType},
 		CBOR: &rpcv2cbor.Service{ServiceName: TargetPrefix, Namespace: Namespace, Ops: ops, Known: known,
 			Errors: ErrorType, QueryErrors: QueryError},
+		Query: awsquery.NewService(QueryModel, queryOps(table), queryErrors(),
+			awsquery.Fault{Code: internalFault.query, Status: internalFault.status}),
 	}
 }
 

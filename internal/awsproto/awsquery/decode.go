@@ -19,6 +19,10 @@ import (
 //	                                     list of structures (1-based, no gaps)
 //	PolicyNames.member.1=p               list of strings
 //	Tags=                                an empty list, as SDKs send one
+//	Threshold=1.5                        double member (float64)
+//	StartDate=2026-11-22T09:00:00Z       timestamp member (Time or
+//	                                     time.Time): ISO 8601, or epoch
+//	                                     seconds
 //
 // A Go field carries the member of the same name, or the one named by its
 // `query:"name"` tag; every model member must have a field, so nothing a
@@ -36,6 +40,8 @@ const (
 	kInt32
 	kInt64
 	kBool
+	kFloat64
+	kTime
 	kStruct
 	kList
 )
@@ -173,6 +179,16 @@ func (bd *binder) field(parent *Shape, mem Member, sf reflect.StructField) (*fie
 	case "boolean":
 		f.kind = kBool
 		if t.Kind() != reflect.Bool {
+			return nil, mismatch()
+		}
+	case "double", "float":
+		f.kind = kFloat64
+		if t.Kind() != reflect.Float64 {
+			return nil, mismatch()
+		}
+	case "timestamp":
+		f.kind = kTime
+		if t != timeType && t != stdTimeType {
 			return nil, mismatch()
 		}
 	case "structure":
@@ -314,6 +330,18 @@ func (d *decoder) scalar(k kind, r *rule, fv reflect.Value, key, path, s string)
 		default:
 			return errs.Wrap(errs.Serialization, fmt.Sprintf("Value '%s' for parameter %s is not a Boolean.", printable(s), printable(key)), errBadValue)
 		}
+	case kFloat64:
+		f, err := ParseDouble(s)
+		if err != nil {
+			return errs.Wrap(errs.Serialization, fmt.Sprintf("Value '%s' for parameter %s is not a Double.", printable(s), printable(key)), errBadValue)
+		}
+		fv.SetFloat(f)
+	case kTime:
+		t, err := ParseTimestamp(s)
+		if err != nil {
+			return errs.Wrap(errs.Serialization, fmt.Sprintf("Value '%s' for parameter %s is not a valid ISO 8601 timestamp.", printable(s), printable(key)), errBadValue)
+		}
+		fv.Set(reflect.ValueOf(t).Convert(fv.Type()))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Model is the part of a botocore service model that the Query protocol
@@ -71,9 +72,10 @@ func (s *Shape) IsRequired(name string) bool {
 type (
 	wireModel struct {
 		Metadata struct {
-			APIVersion   string `json:"apiVersion"`
-			XMLNamespace string `json:"xmlNamespace"`
-			Protocol     string `json:"protocol"`
+			APIVersion   string   `json:"apiVersion"`
+			XMLNamespace string   `json:"xmlNamespace"`
+			Protocol     string   `json:"protocol"`
+			Protocols    []string `json:"protocols"`
 		} `json:"metadata"`
 		Operations map[string]struct {
 			Input  *struct{ Shape string } `json:"input"`
@@ -141,13 +143,14 @@ func (m *wireMembers) UnmarshalJSON(b []byte) error {
 }
 
 // ParseModel reads a botocore service-2.json model (or a reduced copy of
-// one) of a Query-protocol service.
+// one) of a Query-protocol service: its protocol is query, or query is one
+// of its protocols (CloudWatch).
 func ParseModel(data []byte) (*Model, error) {
 	var w wireModel
 	if err := json.Unmarshal(data, &w); err != nil {
 		return nil, fmt.Errorf("awsquery: model: %w", err)
 	}
-	if w.Metadata.Protocol != "" && w.Metadata.Protocol != "query" {
+	if w.Metadata.Protocol != "" && w.Metadata.Protocol != "query" && !slices.Contains(w.Metadata.Protocols, "query") {
 		return nil, fmt.Errorf("awsquery: model: protocol %q, want query", w.Metadata.Protocol)
 	}
 	m := &Model{

@@ -89,6 +89,7 @@ type queryList interface{ queryList() }
 
 var (
 	timeType     = reflect.TypeFor[Time]()
+	stdTimeType  = reflect.TypeFor[time.Time]()
 	documentType = reflect.TypeFor[PolicyDocument]()
 	listIface    = reflect.TypeFor[queryList]()
 )
@@ -171,6 +172,10 @@ func checkValue(m *Model, shape string, t reflect.Type, seen map[reflect.Type]bo
 		}
 	case "boolean":
 		if t.Kind() != reflect.Bool {
+			return bad()
+		}
+	case "double", "float":
+		if t.Kind() != reflect.Float64 {
 			return bad()
 		}
 	case "timestamp":
