@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"sessions", sessionTests},
 		{"notify", notifyTests},
 		{"alarms", alarmTests},
+		{"grants", grantTests},
+		{"key-usage", usageTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
