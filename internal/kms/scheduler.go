@@ -7,24 +7,6 @@ import (
 	"github.com/keyward/keyward/internal/errs"
 )
 
-// RunScheduler deletes keys whose deletion window has ended and rotates keys
-// whose rotation is due, every interval, until ctx ends. Work is derived from
-// the stored dates, so a restart loses nothing: overdue work runs at once.
-func (s *Service) RunScheduler(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("scheduler", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // RunDue performs every deletion and rotation that is due now.
 func (s *Service) RunDue(ctx context.Context) error {
 	now := s.now().UTC()

@@ -38,7 +38,7 @@ type exchange struct {
 var freeFormMaps = map[string]bool{
 	"encryptionContext": true, "sourceEncryptionContext": true, "destinationEncryptionContext": true,
 	"encryptionContextEquals": true, "encryptionContextSubset": true, "attributes": true,
-	"messageAttributes": true, "tags": false,
+	"messageAttributes": true,
 }
 
 // cloudTrailCase turns a decoded JSON value's member names into CloudTrail's

@@ -28,7 +28,10 @@ func (l *decisionLog) add(d *authz.Decision) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if old := l.ring[l.next]; old != nil {
+	// A request can be decided more than once (PutKeyPolicy's lockout
+	// check): the newest decision answers for it, and evicting an older
+	// one must not drop the newer.
+	if old := l.ring[l.next]; old != nil && l.byID[old.RequestID] == old {
 		delete(l.byID, old.RequestID)
 	}
 	l.ring[l.next] = d
